@@ -1,0 +1,1 @@
+"""Contact volume and handle-time forecasts per queue and interval."""

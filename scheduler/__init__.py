@@ -1,0 +1,1 @@
+"""Staffing and rostering: requirement from forecast, CP-SAT roster, validator."""

@@ -1,0 +1,253 @@
+"""Immutable input and output of the rostering model: Problem in, Roster out (no ORM, no pandas)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from scheduler.grid import Grid
+
+CHANNELS = ("voice", "chat", "email")
+LANGUAGES = ("fi", "sv", "en")
+
+
+def queue_key(client: str, channel: str, language: str) -> str:
+    """The one spelling of a queue's key: client-channel-language."""
+    return f"{client}-{channel}-{language}"
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Work for one client on one channel in one language."""
+
+    key: str
+    client: str
+    channel: str
+    language: str
+    shortfall_weight: int = 100  # penalty per missing agent-interval: the client's SLA priority
+    overstaffing_weight: int = 1  # penalty per surplus agent-interval
+
+
+@dataclass(frozen=True)
+class ServiceTarget:
+    """What "fast enough" means for a queue, and the staffing assumptions behind it."""
+
+    service_level: float = 0.8  # share of contacts answered within answer_seconds
+    answer_seconds: int = 20  # voice 20 s, chat 60 s; email uses response_minutes instead
+    max_occupancy: float = 0.85
+    shrinkage: float = 0.0  # unplanned absence/meetings; breaks are rostered explicitly
+    concurrency: int = 1  # chats one agent handles at once
+    response_minutes: int = 0  # email: answer within this many open minutes (0 = same interval)
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Local opening hours per weekday (Monday first), as (open, close) minutes or None."""
+
+    weekly: tuple[tuple[int, int] | None, ...]
+    closed_on_holidays: bool = True
+
+    def __post_init__(self) -> None:
+        if len(self.weekly) != 7:
+            raise ValueError("opening hours need seven weekdays, Monday first")
+        for hours in self.weekly:
+            if hours is not None and not 0 <= hours[0] < hours[1] <= 1440:
+                raise ValueError(f"bad opening hours {hours}")
+
+    def is_open(self, local: datetime, holiday: bool = False) -> bool:
+        """Whether the queue is open at a local wall-clock instant."""
+        if holiday and self.closed_on_holidays:
+            return False
+        hours = self.weekly[local.weekday()]
+        minute = local.hour * 60 + local.minute
+        return hours is not None and hours[0] <= minute < hours[1]
+
+
+@dataclass(frozen=True)
+class ShiftRule:
+    """When shifts may start and how long they may be, in local wall-clock minutes."""
+
+    name: str
+    earliest_start_minute: int  # minutes after local midnight, e.g. 7*60
+    latest_start_minute: int  # inclusive; may pass 24*60 for night starts
+    lengths_minutes: tuple[int, ...]  # allowed shift lengths, breaks included
+    start_step_minutes: int = 30
+    meal_break_minutes: int = 30
+    meal_break_over_minutes: int = 360  # a shift longer than this gets a meal break
+    meal_break_window_minutes: tuple[int, int] = (150, 330)  # break start, minutes after start
+    meal_break_paid: bool = False
+
+    def start_minutes(self) -> tuple[int, ...]:
+        """Every allowed local start minute."""
+        return tuple(
+            range(self.earliest_start_minute, self.latest_start_minute + 1, self.start_step_minutes)
+        )
+
+    def needs_meal_break(self, length_minutes: int) -> bool:
+        """Finnish rule: a shift over 6 h gets a meal break."""
+        return length_minutes > self.meal_break_over_minutes
+
+    def paid_minutes(self, length_minutes: int) -> int:
+        """Minutes counted against the contract: length less an unpaid meal break."""
+        if self.needs_meal_break(length_minutes) and not self.meal_break_paid:
+            return length_minutes - self.meal_break_minutes
+        return length_minutes
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Working-time terms of an agent's contract (Finnish defaults)."""
+
+    name: str
+    min_minutes_per_week: int
+    max_minutes_per_week: int
+    max_minutes_per_day: int = 480
+    min_daily_rest_minutes: int = 660
+
+    def week_bounds(self, days_in_period: int, days_off: int) -> tuple[int, int]:
+        """Paid-minute bounds for one ISO week of which `days_in_period` days are planned.
+
+        A partial week scales the bounds by days/7; each day of approved time off lowers the
+        minimum by a fifth of the weekly minimum (a working week has five days).
+        """
+        share = days_in_period / 7
+        minimum = self.min_minutes_per_week * share - days_off * self.min_minutes_per_week / 5
+        maximum = self.max_minutes_per_week * share
+        return max(0, int(minimum)), int(maximum + 0.999999)
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A named agent with the queues they are certified for."""
+
+    key: str
+    name: str
+    skills: frozenset[str]
+    contract: Contract
+    shift_rule: ShiftRule
+    time_off: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """Everything the solver needs: the grid, queues, agents and per-interval requirement.
+
+    `requirement[queue][t]` is the number of agents needed on the queue in interval t;
+    `is_open[queue][t]` says whether agents may work the queue then. Both have one entry
+    per interval of the grid.
+    """
+
+    grid: Grid
+    queues: tuple[Queue, ...]
+    agents: tuple[Agent, ...]
+    requirement: Mapping[str, tuple[int, ...]]
+    is_open: Mapping[str, tuple[bool, ...]]
+
+    def __post_init__(self) -> None:
+        n = self.grid.n_intervals
+        keys = {q.key for q in self.queues}
+        if len(keys) != len(self.queues):
+            raise ValueError("queue keys must be unique")
+        if len({a.key for a in self.agents}) != len(self.agents):
+            raise ValueError("agent keys must be unique")
+        for mapping_name, mapping in (("requirement", self.requirement), ("is_open", self.is_open)):
+            if set(mapping) != keys:
+                raise ValueError(f"{mapping_name} must have exactly one entry per queue")
+            for key, values in mapping.items():
+                if len(values) != n:
+                    raise ValueError(f"{mapping_name}[{key}] has {len(values)} values, not {n}")
+        for key, values in self.requirement.items():
+            if any(v < 0 for v in values):
+                raise ValueError(f"requirement[{key}] has a negative value")
+        for agent in self.agents:
+            unknown = agent.skills - keys
+            if unknown:
+                raise ValueError(f"agent {agent.key} has unknown skills {sorted(unknown)}")
+
+    def queue(self, key: str) -> Queue:
+        """The queue with this key."""
+        return next(q for q in self.queues if q.key == key)
+
+    def weeks(self) -> dict[tuple[int, int], list[int]]:
+        """Day indices of the period grouped by ISO (year, week)."""
+        weeks: dict[tuple[int, int], list[int]] = {}
+        for d, day in enumerate(self.grid.day_list):
+            iso = day.isocalendar()
+            weeks.setdefault((iso.year, iso.week), []).append(d)
+        return weeks
+
+
+@dataclass(frozen=True)
+class Break:
+    """A break inside a shift (UTC instants)."""
+
+    start: datetime
+    end: datetime
+    kind: str = "meal"
+    paid: bool = False
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A block of consecutive intervals an agent works on one queue (UTC instants)."""
+
+    queue: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One agent's shift on one local day, with its breaks and activities."""
+
+    agent: str
+    day: date  # local day the shift starts on
+    start: datetime
+    end: datetime
+    breaks: tuple[Break, ...] = ()
+    activities: tuple[Activity, ...] = ()
+
+    @property
+    def length_minutes(self) -> int:
+        """Shift length including breaks."""
+        return int((self.end - self.start) / timedelta(minutes=1))
+
+    @property
+    def paid_minutes(self) -> int:
+        """Shift length less its unpaid breaks."""
+        unpaid = sum((b.end - b.start) / timedelta(minutes=1) for b in self.breaks if not b.paid)
+        return self.length_minutes - int(unpaid)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The shifts of all agents over a planning period."""
+
+    shifts: tuple[Shift, ...]
+
+    def for_agent(self, agent_key: str) -> tuple[Shift, ...]:
+        """One agent's shifts in time order."""
+        mine = (s for s in self.shifts if s.agent == agent_key)
+        return tuple(sorted(mine, key=lambda s: s.start))
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """A roster with how the solver got there and what it costs, by named penalty."""
+
+    roster: Roster
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, MODEL_INVALID, UNKNOWN
+    objective: float
+    best_bound: float
+    wall_seconds: float
+    penalties: Mapping[str, int] = field(default_factory=dict)
+    shortfall: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    overstaffing: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between objective and best bound (0 when optimal)."""
+        if self.objective == 0:
+            return 0.0
+        return abs(self.objective - self.best_bound) / abs(self.objective)

@@ -1,0 +1,1 @@
+"""Vuoro's web app: coordinators, agents and clients."""
