@@ -244,6 +244,7 @@ class SolveResult:
     penalties: Mapping[str, int] = field(default_factory=dict)
     shortfall: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     overstaffing: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    message: str = ""  # plain-words explanation, e.g. why the hard rules contradict
 
     @property
     def gap(self) -> float:
