@@ -1,0 +1,118 @@
+"""Each agent's candidate shifts per local day, generated from their shift rule on the grid."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scheduler.domain import Agent, Problem, ShiftRule
+from scheduler.grid import Grid
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One shift an agent could work on a local day: intervals [start, end) of the grid."""
+
+    day: int
+    start: int
+    end: int  # exclusive
+    paid_minutes: int
+    break_starts: tuple[int, ...] = ()  # interval indices where the meal break may start
+    break_intervals: int = 0  # length of the meal break in intervals; 0 = no meal break
+
+    @property
+    def needs_break(self) -> bool:
+        """Whether this shift carries a meal break."""
+        return self.break_intervals > 0
+
+    def covers(self, t: int) -> bool:
+        """Whether interval t lies inside the shift."""
+        return self.start <= t < self.end
+
+
+def break_length_intervals(rule: ShiftRule, grid: Grid) -> int:
+    """Meal-break length in whole intervals (a 30-min break takes one 60-min interval)."""
+    return math.ceil(rule.meal_break_minutes / grid.interval_minutes)
+
+
+def skilled_open(problem: Problem, agent: Agent) -> tuple[bool, ...]:
+    """Per interval, whether at least one queue the agent is certified for is open."""
+    columns = [problem.is_open[q] for q in sorted(agent.skills)]
+    return tuple(any(col[t] for col in columns) for t in range(problem.grid.n_intervals))
+
+
+def _meal_break_starts(
+    rule: ShiftRule, grid: Grid, start: int, end: int, closed: list[int], length: int
+) -> tuple[int, ...]:
+    """Break starts inside the rule's window that also cover every closed interval."""
+    first = start + math.ceil(rule.meal_break_window_minutes[0] / grid.interval_minutes)
+    last = start + rule.meal_break_window_minutes[1] // grid.interval_minutes
+    return tuple(
+        s
+        for s in range(first, min(last, end - length) + 1)
+        if all(s <= t < s + length for t in closed)
+    )
+
+
+def agent_candidates(problem: Problem, agent: Agent) -> dict[int, tuple[Candidate, ...]]:
+    """Candidate shifts of one agent keyed by local day index (days without any are left out).
+
+    Approved time off and the contract's daily maximum are applied here: such shifts are never
+    generated. A shift whose working intervals would fall where none of the agent's queues is
+    open is dropped too, unless the meal break can cover those intervals, because an agent on
+    shift must work an open queue they are certified for.
+    """
+    grid, rule = problem.grid, agent.shift_rule
+    open_any = skilled_open(problem, agent)
+    length_break = break_length_intervals(rule, grid)
+    by_day: dict[int, tuple[Candidate, ...]] = {}
+    for d, day in enumerate(grid.day_list):
+        if day in agent.time_off:
+            continue
+        found: list[Candidate] = []
+        for minute in rule.start_minutes():
+            start = grid.local_time_index(d, minute)
+            if start is None:
+                continue  # skipped by the spring DST change, or off the grid
+            for length_minutes in rule.lengths_minutes:
+                candidate = _candidate(
+                    rule, grid, d, start, length_minutes, open_any, length_break
+                )
+                if candidate and candidate.paid_minutes <= agent.contract.max_minutes_per_day:
+                    found.append(candidate)
+        if found:
+            by_day[d] = tuple(found)
+    return by_day
+
+
+def _candidate(
+    rule: ShiftRule,
+    grid: Grid,
+    day: int,
+    start: int,
+    length_minutes: int,
+    open_any: tuple[bool, ...],
+    length_break: int,
+) -> Candidate | None:
+    """The candidate for one start and length, or None when it cannot be worked."""
+    if length_minutes % grid.interval_minutes:
+        return None
+    end = start + length_minutes // grid.interval_minutes
+    if end > grid.n_intervals:
+        return None
+    closed = [t for t in range(start, end) if not open_any[t]]
+    if len(closed) == end - start:
+        return None
+    if not rule.needs_meal_break(length_minutes):
+        return None if closed else Candidate(day, start, end, length_minutes)
+    starts = _meal_break_starts(rule, grid, start, end, closed, length_break)
+    if not starts:
+        return None
+    unpaid = 0 if rule.meal_break_paid else length_break * grid.interval_minutes
+    return Candidate(day, start, end, length_minutes - unpaid, starts, length_break)
+
+
+def all_candidates(problem: Problem) -> Mapping[str, dict[int, tuple[Candidate, ...]]]:
+    """Candidate shifts of every agent, keyed by agent key then local day index."""
+    return {agent.key: agent_candidates(problem, agent) for agent in problem.agents}

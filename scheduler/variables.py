@@ -1,0 +1,171 @@
+"""The CP-SAT decision variables of the rostering model, and turning their values into a Roster."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from scheduler.candidates import Candidate, all_candidates
+from scheduler.domain import Activity, Agent, Break, Problem, Roster, Shift
+
+
+class Variables:
+    """Shift choices, meal-break starts and activities, created only where they can occur.
+
+    - `shift[agent, day, i]`: the agent works candidate i of that day;
+    - `works[agent, day]`: the agent works some shift that day (implied by any `shift`);
+    - `break_start[agent, day, t]`: the day's meal break starts in interval t;
+    - `activity[agent, queue, t]`: the agent works the queue in interval t, created only for
+      certified queues that are open at t inside some candidate shift of the agent.
+    """
+
+    def __init__(self, model: cp_model.CpModel, problem: Problem) -> None:
+        self.model = model
+        self.problem = problem
+        self.agents: dict[str, Agent] = {agent.key: agent for agent in problem.agents}
+        self.candidates = all_candidates(problem)
+        self.shift: dict[tuple[str, int, int], cp_model.IntVar] = {}
+        self.works: dict[tuple[str, int], cp_model.IntVar] = {}
+        self.break_start: dict[tuple[str, int, int], cp_model.IntVar] = {}
+        self.activity: dict[tuple[str, str, int], cp_model.IntVar] = {}
+        self._covering: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        self._breaking: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        self._by_agent: dict[tuple[str, int], dict[str, cp_model.IntVar]] = defaultdict(dict)
+        self._by_queue: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        for agent in problem.agents:
+            self._add_agent(agent)
+
+    def _add_agent(self, agent: Agent) -> None:
+        """Create one agent's variables and the indexes the rules read them through."""
+        a = agent.key
+        for d, candidates in self.candidates[a].items():
+            works = self.model.new_bool_var(f"works[{a},{d}]")
+            self.works[a, d] = works
+            for i, c in enumerate(candidates):
+                x = self.model.new_bool_var(f"shift[{a},{d},{i}]")
+                self.shift[a, d, i] = x
+                self.model.add_implication(x, works)
+                for t in range(c.start, c.end):
+                    self._covering[a, t].append(x)
+                for s in c.break_starts:
+                    if (a, d, s) not in self.break_start:
+                        b = self.model.new_bool_var(f"break[{a},{d},{s}]")
+                        self.break_start[a, d, s] = b
+                        for t in range(s, s + c.break_intervals):
+                            self._breaking[a, t].append(b)
+            # `works` implies some shift: together with the implications above, works == any x.
+            self.model.add_bool_or([self.shift[a, d, i] for i in range(len(candidates))])\
+                .only_enforce_if(works)
+        for t in self.agent_intervals(a):
+            for q in sorted(agent.skills):
+                if self.problem.is_open[q][t]:
+                    y = self.model.new_bool_var(f"activity[{a},{q},{t}]")
+                    self.activity[a, q, t] = y
+                    self._by_agent[a, t][q] = y
+                    self._by_queue[q, t].append(y)
+
+    def day_candidates(self, agent: str, day: int) -> list[tuple[Candidate, cp_model.IntVar]]:
+        """The agent's candidates on a day with their choice variables."""
+        return [(c, self.shift[agent, day, i]) for i, c in enumerate(self.candidates[agent][day])]
+
+    def day_break_starts(self, agent: str, day: int) -> dict[int, cp_model.IntVar]:
+        """Meal-break start variables of an agent's day, keyed by interval."""
+        starts = {s for c in self.candidates[agent][day] for s in c.break_starts}
+        return {s: self.break_start[agent, day, s] for s in sorted(starts)}
+
+    def agent_intervals(self, agent: str) -> list[int]:
+        """Intervals some candidate shift of the agent covers, in order."""
+        return sorted({t for c in self._all(agent) for t in range(c.start, c.end)})
+
+    def _all(self, agent: str) -> list[Candidate]:
+        """Every candidate of the agent over the period."""
+        return [c for day in self.candidates[agent].values() for c in day]
+
+    def on_shift(self, agent: str, t: int) -> cp_model.LinearExprT:
+        """1 when the agent's chosen shift covers interval t."""
+        return sum(self._covering.get((agent, t), []))
+
+    def on_break(self, agent: str, t: int) -> cp_model.LinearExprT:
+        """1 when the agent is on a meal break in interval t."""
+        return sum(self._breaking.get((agent, t), []))
+
+    def agent_activities(self, agent: str, t: int) -> dict[str, cp_model.IntVar]:
+        """The agent's activity variables in interval t, keyed by queue."""
+        return self._by_agent.get((agent, t), {})
+
+    def queue_activities(self, queue: str, t: int) -> list[cp_model.IntVar]:
+        """Activity variables of every agent who could work the queue in interval t."""
+        return self._by_queue.get((queue, t), [])
+
+    def hint(self, roster: Roster) -> None:
+        """Hint the solver with a previous roster's shifts, breaks and activities."""
+        grid = self.problem.grid
+        shifts, breaks, activities = set(), set(), set()
+        for shift in roster.shifts:
+            try:
+                shifts.add((shift.agent, grid.index_of(shift.start), grid.index_of(shift.end)))
+                breaks.update((shift.agent, grid.index_of(b.start)) for b in shift.breaks)
+                for act in shift.activities:
+                    for t in range(grid.index_of(act.start), grid.index_of(act.end)):
+                        activities.add((shift.agent, act.queue, t))
+            except ValueError:
+                continue  # a shift off this grid says nothing about this problem
+        for (a, d, i), x in self.shift.items():
+            c = self.candidates[a][d][i]
+            self.model.add_hint(x, (a, c.start, c.end) in shifts)
+        for (a, _, s), b in self.break_start.items():
+            self.model.add_hint(b, (a, s) in breaks)
+        for key, y in self.activity.items():
+            self.model.add_hint(y, key in activities)
+
+    def extract(self, solver: cp_model.CpSolver) -> Roster:
+        """The roster the solver's current values describe, in UTC."""
+        grid = self.problem.grid
+        shifts = []
+        for (a, d, i), x in self.shift.items():
+            if not solver.boolean_value(x):
+                continue
+            c = self.candidates[a][d][i]
+            paid = self.agents[a].shift_rule.meal_break_paid
+            starts = [s for s in c.break_starts if solver.boolean_value(self.break_start[a, d, s])]
+            breaks = tuple(
+                Break(grid.interval_start(s), grid.interval_start(s + c.break_intervals), paid=paid)
+                for s in starts[:1]
+            )
+            resting = {t for s in starts[:1] for t in range(s, s + c.break_intervals)}
+            shifts.append(
+                Shift(
+                    agent=a,
+                    day=grid.day_list[d],
+                    start=grid.interval_start(c.start),
+                    end=grid.interval_start(c.end),
+                    breaks=breaks,
+                    activities=self._activities(solver, a, c, resting),
+                )
+            )
+        shifts.sort(key=lambda s: (s.agent, s.start))
+        return Roster(tuple(shifts))
+
+    def _activities(
+        self, solver: cp_model.CpSolver, agent: str, c: Candidate, resting: set[int]
+    ) -> tuple[Activity, ...]:
+        """The agent's activities in a chosen shift, consecutive intervals on a queue merged."""
+        blocks: list[tuple[str, int, int]] = []  # (queue, first, end)
+        for t in range(c.start, c.end):
+            if t in resting:
+                continue
+            queues = [q for q, y in self.agent_activities(agent, t).items()
+                      if solver.boolean_value(y)]
+            if not queues:
+                continue
+            q = queues[0]
+            if blocks and blocks[-1][0] == q and blocks[-1][2] == t:
+                blocks[-1] = (q, blocks[-1][1], t + 1)
+            else:
+                blocks.append((q, t, t + 1))
+        grid = self.problem.grid
+        return tuple(
+            Activity(q, grid.interval_start(first), grid.interval_start(end))
+            for q, first, end in blocks
+        )
