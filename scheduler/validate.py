@@ -1,0 +1,202 @@
+"""Check a roster against every hard rule without the solver, reporting violations in plain words.
+
+Rule names match the hard rules in `scheduler.rules` where one exists, so a violation points at
+the constraint that should have prevented it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from scheduler.domain import Agent, Problem, Roster, Shift
+from scheduler.grid import Grid
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken hard rule: which rule, whose shift, which local day, and what is wrong."""
+
+    rule: str
+    agent: str
+    day: date | None
+    message: str
+
+
+def validate(problem: Problem, roster: Roster) -> list[Violation]:
+    """Every hard-rule violation in the roster; an empty list means the roster can be published."""
+    agents = {agent.key: agent for agent in problem.agents}
+    found: list[Violation] = []
+    by_agent: dict[str, list[Shift]] = defaultdict(list)
+    for shift in roster.shifts:
+        agent = agents.get(shift.agent)
+        if agent is None:
+            found.append(Violation("unknown_agent", shift.agent, shift.day,
+                                   f"{shift.agent} is not an agent of this plan"))
+            continue
+        shift_found = _on_grid(problem.grid, shift)
+        if not shift_found:
+            shift_found = _shift_rules(problem, agent, shift) + _activities(problem, agent, shift)
+            by_agent[agent.key].append(shift)
+        found.extend(shift_found)
+    for agent in problem.agents:
+        shifts = sorted(by_agent[agent.key], key=lambda s: s.start)
+        found.extend(_one_shift_per_day(agent, shifts))
+        found.extend(_rest_and_overlap(agent, shifts))
+        found.extend(_weekly_paid_minutes(problem, agent, shifts))
+    return found
+
+
+def _clock(grid: Grid, instant: datetime) -> str:
+    """Local wall-clock time of an instant, e.g. 08:30."""
+    return instant.astimezone(grid.zone).strftime("%H:%M")
+
+
+def _index(grid: Grid, instant: datetime) -> int | None:
+    """Interval index of an instant on the grid, None when off the grid or the period."""
+    try:
+        return grid.index_of(instant)
+    except ValueError:
+        return None
+
+
+def _on_grid(grid: Grid, shift: Shift) -> list[Violation]:
+    """The shift, its breaks and activities start and end on interval boundaries of the period."""
+    instants = [shift.start, shift.end]
+    instants += [x for b in shift.breaks for x in (b.start, b.end)]
+    instants += [x for a in shift.activities for x in (a.start, a.end)]
+    off = [x for x in instants if _index(grid, x) is None]
+    if shift.day not in grid.day_list:
+        return [Violation("on_grid", shift.agent, shift.day,
+                          f"shift on {shift.day} is outside the planning period")]
+    if off:
+        return [Violation("on_grid", shift.agent, shift.day,
+                          f"times {', '.join(_clock(grid, x) for x in off)} are not on the "
+                          f"{grid.interval_minutes}-minute grid of the period")]
+    return []
+
+
+def _shift_rules(problem: Problem, agent: Agent, shift: Shift) -> list[Violation]:
+    """Start window, length, time off, daily paid maximum and meal break of one shift."""
+    grid, rule, found = problem.grid, agent.shift_rule, []
+
+    def add(name: str, message: str) -> None:
+        found.append(Violation(name, agent.key, shift.day, message))
+
+    wall_start = shift.start.astimezone(grid.zone).replace(tzinfo=None)
+    minute = int((wall_start - datetime.combine(shift.day, datetime.min.time())).total_seconds())
+    minute //= 60
+    if minute not in rule.start_minutes():
+        add("shift_start", f"starts at {_clock(grid, shift.start)}, outside the allowed starts of "
+                           f"shift rule {rule.name}")
+    if shift.length_minutes not in rule.lengths_minutes:
+        add("shift_length", f"lasts {shift.length_minutes} min; shift rule {rule.name} allows "
+                            f"{', '.join(map(str, rule.lengths_minutes))} min")
+    if shift.day in agent.time_off:
+        add("time_off", f"works on {shift.day}, an approved day off")
+    if shift.paid_minutes > agent.contract.max_minutes_per_day:
+        add("daily_paid_minutes", f"{shift.paid_minutes} paid minutes in a day, more than the "
+                                  f"contract's {agent.contract.max_minutes_per_day}")
+    for b in shift.breaks:
+        if b.start < shift.start or b.end > shift.end or b.start >= b.end:
+            add("break_outside_shift", f"break {_clock(grid, b.start)}-{_clock(grid, b.end)} is "
+                                       f"not inside the shift")
+    found.extend(_meal_break(grid, agent, shift))
+    return found
+
+
+def _meal_break(grid: Grid, agent: Agent, shift: Shift) -> list[Violation]:
+    """A shift over the threshold has one meal break of full length inside its window."""
+    rule = agent.shift_rule
+    if not rule.needs_meal_break(shift.length_minutes):
+        return []
+    meals = [b for b in shift.breaks if b.kind == "meal"]
+
+    def wrong(message: str) -> list[Violation]:
+        return [Violation("meal_break", agent.key, shift.day, message)]
+
+    if len(meals) != 1:
+        return wrong(f"a {shift.length_minutes}-min shift needs one meal break, has {len(meals)}")
+    meal = meals[0]
+    minutes = (meal.end - meal.start) / timedelta(minutes=1)
+    if minutes < rule.meal_break_minutes:
+        return wrong(f"meal break lasts {minutes:.0f} min, less than {rule.meal_break_minutes}")
+    after = (meal.start - shift.start) / timedelta(minutes=1)
+    low, high = rule.meal_break_window_minutes
+    if not low <= after <= high:
+        return wrong(f"meal break starts {after:.0f} min into the shift, not {low}-{high} min")
+    return []
+
+
+def _activities(problem: Problem, agent: Agent, shift: Shift) -> list[Violation]:
+    """Activities are certified, open, inside the shift, apart from breaks and each other,
+    and cover every working interval."""
+    grid, found = problem.grid, []
+
+    def add(name: str, message: str) -> None:
+        found.append(Violation(name, agent.key, shift.day, message))
+
+    first, end = grid.index_of(shift.start), grid.index_of(shift.end)
+    resting = {t for b in shift.breaks for t in range(grid.index_of(b.start), grid.index_of(b.end))}
+    busy: Counter[int] = Counter()
+    for act in shift.activities:
+        a0, a1 = grid.index_of(act.start), grid.index_of(act.end)
+        span = f"{act.queue} {_clock(grid, act.start)}-{_clock(grid, act.end)}"
+        if a0 < first or a1 > end or a0 >= a1:
+            add("activity_outside_shift", f"activity {span} is not inside the shift")
+        if act.queue not in agent.skills:
+            add("skill", f"works {act.queue}, a queue they are not certified for")
+        elif not all(problem.is_open[act.queue][t] for t in range(a0, a1)):
+            add("queue_open", f"works {span} while the queue is closed")
+        if resting & set(range(a0, a1)):
+            add("activity_during_break", f"activity {span} overlaps the meal break")
+        busy.update(range(a0, a1))
+    if any(count > 1 for count in busy.values()):
+        add("activity_overlap", "two activities at the same time")
+    idle = [t for t in range(first, end) if t not in resting and busy[t] == 0]
+    if idle:
+        add("one_queue_per_working_interval",
+            f"no queue assigned at {', '.join(_clock(grid, grid.interval_start(t)) for t in idle)}")
+    return found
+
+
+def _one_shift_per_day(agent: Agent, shifts: list[Shift]) -> list[Violation]:
+    """At most one shift per local day."""
+    counts = Counter(s.day for s in shifts)
+    return [
+        Violation("one_shift_per_day", agent.key, day, f"{count} shifts on {day}")
+        for day, count in sorted(counts.items())
+        if count > 1
+    ]
+
+
+def _rest_and_overlap(agent: Agent, shifts: list[Shift]) -> list[Violation]:
+    """Shifts do not overlap, and the contract's daily rest separates consecutive shifts."""
+    found = []
+    rest = agent.contract.min_daily_rest_minutes
+    for before, after in zip(shifts, shifts[1:], strict=False):
+        gap = (after.start - before.end) / timedelta(minutes=1)
+        if gap < 0:
+            found.append(Violation("shift_overlap", agent.key, after.day,
+                                   f"shift overlaps the previous one from {before.day}"))
+        elif gap < rest:
+            found.append(Violation("daily_rest", agent.key, after.day,
+                                   f"only {gap / 60:.1f} h rest after the shift of {before.day}, "
+                                   f"at least {rest / 60:.1f} h needed"))
+    return found
+
+
+def _weekly_paid_minutes(problem: Problem, agent: Agent, shifts: list[Shift]) -> list[Violation]:
+    """Paid minutes per ISO week within the contract's bounds for the planned days."""
+    found = []
+    for (_, week), days in problem.weeks().items():
+        day_dates = {problem.grid.day_list[d] for d in days}
+        off = len(day_dates & agent.time_off)
+        low, high = agent.contract.week_bounds(len(days), off)
+        paid = sum(s.paid_minutes for s in shifts if s.day in day_dates)
+        if not low <= paid <= high:
+            found.append(Violation("weekly_paid_minutes", agent.key, None,
+                                   f"{paid} paid minutes in week {week}, contract allows "
+                                   f"{low}-{high}"))
+    return found
