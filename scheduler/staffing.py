@@ -1,0 +1,381 @@
+"""Required agents per queue and interval: Erlang C for voice, concurrency for chat, deferred email.
+
+Models (first versions, each with its limits):
+
+- **Voice, Erlang C (M/M/N)**: Poisson arrivals, exponential handle times, no abandonment,
+  steady state within each interval. Traffic A = contacts x AHT / interval seconds;
+  P(wait) by the Erlang B recursion B(k) = A B(k-1) / (k + A B(k-1)) (no factorials, stable
+  for thousands of agents); SL = 1 - P(wait) e^-((N-A) T / AHT); ASA = P(wait) AHT / (N-A).
+  The requirement is the smallest N with SL >= target and occupancy A/N <= max_occupancy.
+  Erlang C ignores abandonment, so it overstaffs slightly when callers hang up (Erlang A
+  would need less staff).
+- **Chat, concurrency**: an agent serves up to `concurrency` chats at once. We treat each
+  agent as one Erlang C server working `concurrency` times faster: effective handle time
+  AHT / concurrency, traffic A / concurrency, same answer target. Limits: real agents slow
+  down when juggling chats (measured chat AHT under concurrency already includes that), and
+  a chat waits for a free *slot* of a particular agent rather than a pooled fast server, so
+  this is optimistic for low volumes and small teams.
+- **Email, deferred work**: nobody waits on a line; each interval's workload (contacts x
+  AHT) must be done within `response_minutes` of open time. It is spread evenly over the
+  window's first max(1, response_minutes // interval) open intervals, starting with the
+  arrival interval (or the next open one when email arrives while closed); each interval
+  then needs ceil(load / (interval seconds x max_occupancy)) agents. Work whose window runs
+  past the end of the forecast is dropped (the next planning period picks it up, just as
+  this one does not see the carry-in from before its start). No backlog dynamics, no
+  service-level percentile: a first model.
+
+Shrinkage applies last: required = ceil(raw / (1 - shrinkage)), computed with exact
+fractions of the decimal shrinkage so 14 / (1 - 0.3) is 20, not 21. Floating comparisons of
+service level and occupancy against their targets allow `TOLERANCE` (1e-9), so a target met
+to nine decimals counts as met.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from fractions import Fraction
+
+import holidays
+import numpy as np
+import pandas as pd
+
+from scheduler.domain import OpeningHours, ServiceTarget
+
+TOLERANCE = 1e-9
+_CHUNK = 2048  # intervals solved together in the vectorised search
+
+
+def traffic_erlangs(contacts: float, aht_seconds: float, interval_minutes: int) -> float:
+    """Offered load A = contacts x AHT / interval length, in Erlangs."""
+    if contacts <= 0:
+        return 0.0
+    return contacts * aht_seconds / (interval_minutes * 60)
+
+
+def erlang_b(traffic_erlangs: float, agents: int) -> float:
+    """Erlang B blocking probability, by the stable recursion over the number of servers."""
+    if agents < 0 or traffic_erlangs < 0:
+        raise ValueError("traffic and agents must be non-negative")
+    b = 1.0
+    for k in range(1, agents + 1):
+        b = traffic_erlangs * b / (k + traffic_erlangs * b)
+    return b
+
+
+def erlang_c(traffic_erlangs: float, agents: int) -> float:
+    """Erlang C probability that a contact waits (1.0 when agents <= traffic)."""
+    if traffic_erlangs == 0:
+        return 0.0
+    if agents <= traffic_erlangs:
+        return 1.0
+    b = erlang_b(traffic_erlangs, agents)
+    return agents * b / (agents - traffic_erlangs * (1 - b))
+
+
+def service_level(
+    contacts: float, aht_seconds: float, interval_minutes: int, agents: int, answer_seconds: float
+) -> float:
+    """Erlang C share of contacts answered within `answer_seconds` (0 when understaffed)."""
+    a = traffic_erlangs(contacts, aht_seconds, interval_minutes)
+    if a == 0:
+        return 1.0
+    if agents <= a:
+        return 0.0
+    return 1 - erlang_c(a, agents) * math.exp(-(agents - a) * answer_seconds / aht_seconds)
+
+
+def average_speed_of_answer(
+    contacts: float, aht_seconds: float, interval_minutes: int, agents: int
+) -> float:
+    """Erlang C average wait in seconds over all contacts (inf when agents <= traffic)."""
+    a = traffic_erlangs(contacts, aht_seconds, interval_minutes)
+    if a == 0:
+        return 0.0
+    if agents <= a:
+        return math.inf
+    return erlang_c(a, agents) * aht_seconds / (agents - a)
+
+
+def occupancy(contacts: float, aht_seconds: float, interval_minutes: int, agents: int) -> float:
+    """Share of agents' time busy with contacts, A / N."""
+    a = traffic_erlangs(contacts, aht_seconds, interval_minutes)
+    return a / agents if agents else (0.0 if a == 0 else math.inf)
+
+
+def agents_for_wait_probability(traffic_erlangs: float, max_wait_probability: float) -> int:
+    """Smallest N whose Erlang C P(wait) is at most `max_wait_probability` (0 for no traffic)."""
+    if traffic_erlangs <= 0:
+        return 0
+    b = 1.0
+    k = 0
+    while True:
+        k += 1
+        b = traffic_erlangs * b / (k + traffic_erlangs * b)
+        if k > traffic_erlangs:
+            wait = k * b / (k - traffic_erlangs * (1 - b))
+            if wait <= max_wait_probability + TOLERANCE:
+                return k
+
+
+def apply_shrinkage(raw_agents: int, shrinkage: float) -> int:
+    """Agents to schedule so `raw_agents` remain after shrinkage: exact ceil(raw / (1 - s))."""
+    if not 0 <= shrinkage < 1:
+        raise ValueError(f"shrinkage must be in [0, 1), not {shrinkage}")
+    kept = 1 - Fraction(repr(float(shrinkage)))  # the decimal the user typed, not its binary
+    return math.ceil(Fraction(int(raw_agents)) / kept)
+
+
+def raw_agents_erlang_c(
+    contacts: float,
+    aht_seconds: float,
+    interval_minutes: int,
+    answer_seconds: float,
+    service_level_target: float,
+    max_occupancy: float,
+) -> int:
+    """Smallest N meeting the service level and occupancy cap, before shrinkage."""
+    result = _smallest_agents(
+        np.array([traffic_erlangs(contacts, aht_seconds, interval_minutes)]),
+        np.array([float(aht_seconds)]),
+        np.array([float(answer_seconds)]),
+        np.array([float(service_level_target)]),
+        np.array([float(max_occupancy)]),
+    )
+    return int(result[0])
+
+
+def required_agents(
+    contacts: float, aht_seconds: float, interval_minutes: int, target: ServiceTarget
+) -> int:
+    """Agents to schedule for a voice queue: exact smallest Erlang C N, then shrinkage."""
+    if contacts <= 0:
+        return 0
+    _check_target(target)
+    raw = raw_agents_erlang_c(
+        contacts,
+        aht_seconds,
+        interval_minutes,
+        target.answer_seconds,
+        target.service_level,
+        target.max_occupancy,
+    )
+    return apply_shrinkage(raw, target.shrinkage)
+
+
+def required_agents_chat(
+    contacts: float, aht_seconds: float, interval_minutes: int, target: ServiceTarget
+) -> int:
+    """Agents to schedule for a chat queue: Erlang C with handle time AHT / concurrency."""
+    if contacts <= 0:
+        return 0
+    _check_target(target)
+    raw = raw_agents_erlang_c(
+        contacts,
+        aht_seconds / target.concurrency,
+        interval_minutes,
+        target.answer_seconds,
+        target.service_level,
+        target.max_occupancy,
+    )
+    return apply_shrinkage(raw, target.shrinkage)
+
+
+def email_workload_agents(
+    workload_seconds: float, interval_minutes: int, max_occupancy: float
+) -> int:
+    """Agents needed to clear `workload_seconds` of deferred work in one interval."""
+    if workload_seconds <= 0:
+        return 0
+    capacity = interval_minutes * 60 * max_occupancy
+    return math.ceil(workload_seconds / capacity - TOLERANCE)
+
+
+def spread_deferred_workload(
+    workload_seconds: np.ndarray, is_open: np.ndarray, window_intervals: int
+) -> np.ndarray:
+    """Spread each interval's workload over the next `window_intervals` open intervals.
+
+    The window starts at the arrival interval if open, else at the next open interval;
+    shares falling past the last interval are dropped.
+    """
+    workload_seconds = np.asarray(workload_seconds, dtype=float)
+    is_open = np.asarray(is_open, dtype=bool)
+    open_index = np.flatnonzero(is_open)
+    if open_index.size == 0:
+        return np.zeros_like(workload_seconds)
+    k = max(1, int(window_intervals))
+    # position (among open intervals) of the first open interval at or after each arrival
+    first = np.searchsorted(open_index, np.arange(workload_seconds.size), side="left")
+    share = workload_seconds / k
+    keep = (workload_seconds > 0) & (first < open_index.size)
+    diff = np.zeros(open_index.size + 1)
+    np.add.at(diff, first[keep], share[keep])
+    np.add.at(diff, np.minimum(first[keep] + k, open_index.size), -share[keep])
+    load = np.zeros_like(workload_seconds)
+    load[open_index] = np.clip(np.cumsum(diff[:-1]), 0.0, None)
+    return load
+
+
+def requirement_frame(
+    forecast: pd.DataFrame,
+    targets: Mapping[str, ServiceTarget],
+    channels: Mapping[str, str],
+    interval_minutes: int,
+    *,
+    opening_hours: Mapping[str, OpeningHours] | None = None,
+    timezone: str = "Europe/Helsinki",
+) -> pd.DataFrame:
+    """Required agents per queue and interval from a forecast frame.
+
+    `forecast` needs columns interval_start (UTC), queue, contacts, aht_seconds. `channels`
+    maps queue -> voice/chat/email. `opening_hours` (optional) marks when email work can be
+    done; without it every interval in the forecast counts as open.
+    Returns interval_start, queue, contacts, aht_seconds, model, raw_agents, required_agents.
+    """
+    missing = {"interval_start", "queue", "contacts", "aht_seconds"} - set(forecast.columns)
+    if missing:
+        raise ValueError(f"forecast lacks columns {sorted(missing)}")
+    frame = forecast[["interval_start", "queue", "contacts", "aht_seconds"]].copy()
+    frame = frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    contacts = frame["contacts"].to_numpy(dtype=float)
+    aht = frame["aht_seconds"].to_numpy(dtype=float)
+    if np.any(contacts < 0) or np.any(~np.isfinite(contacts)):
+        raise ValueError("forecast contacts must be finite and non-negative")
+    bad_aht = (contacts > 0) & ~(aht > 0)
+    if bad_aht.any():
+        row = frame.loc[np.flatnonzero(bad_aht)[0]]
+        raise ValueError(f"queue {row['queue']} has contacts but no positive AHT at "
+                         f"{row['interval_start']}")
+    queues = frame["queue"].to_numpy()
+    unknown = sorted(set(queues) - set(targets))
+    if unknown:
+        raise ValueError(f"no service target for queues {unknown}")
+    unknown = sorted(set(queues) - set(channels))
+    if unknown:
+        raise ValueError(f"no channel for queues {unknown}")
+
+    n = len(frame)
+    raw = np.zeros(n, dtype=np.int64)
+    required = np.zeros(n, dtype=np.int64)
+    model = np.empty(n, dtype=object)
+    # Erlang inputs for all voice and chat rows with contacts, solved in one vectorised pass.
+    erl_rows: list[np.ndarray] = []
+    erl_service: list[np.ndarray] = []
+    erl_target: list[ServiceTarget] = []
+    for queue, rows in pd.Series(np.arange(n)).groupby(queues, sort=False):
+        rows = rows.to_numpy()
+        target = targets[queue]
+        _check_target(target)
+        channel = channels[queue]
+        if channel == "email":
+            model[rows] = "email_deferred"
+            open_mask = _open_mask(frame["interval_start"].iloc[rows], opening_hours, queue,
+                                   timezone)
+            workload = contacts[rows] * np.nan_to_num(aht[rows])
+            window = target.response_minutes // interval_minutes
+            load = spread_deferred_workload(workload, open_mask, window)
+            capacity = interval_minutes * 60 * target.max_occupancy
+            raw_q = np.where(load > 0, np.ceil(load / capacity - TOLERANCE), 0).astype(np.int64)
+            raw[rows] = raw_q
+            required[rows] = _shrink_array(raw_q, target.shrinkage)
+        elif channel in ("voice", "chat"):
+            model[rows] = "erlang_c" if channel == "voice" else "chat_concurrency"
+            busy = rows[contacts[rows] > 0]
+            service = aht[busy] / (target.concurrency if channel == "chat" else 1)
+            erl_rows.append(busy)
+            erl_service.append(service)
+            erl_target.extend([target] * len(busy))
+        else:
+            raise ValueError(f"queue {queue} has unknown channel {channel!r}")
+
+    if erl_rows:
+        rows = np.concatenate(erl_rows)
+        service = np.concatenate(erl_service)
+        answer = np.array([t.answer_seconds for t in erl_target], dtype=float)
+        sl = np.array([t.service_level for t in erl_target], dtype=float)
+        occ = np.array([t.max_occupancy for t in erl_target], dtype=float)
+        shrink = np.array([t.shrinkage for t in erl_target], dtype=float)
+        a = contacts[rows] * service / (interval_minutes * 60)
+        raw_e = _smallest_agents(a, service, answer, sl, occ)
+        raw[rows] = raw_e
+        for s in np.unique(shrink):
+            pick = shrink == s
+            required[rows[pick]] = _shrink_array(raw_e[pick], float(s))
+
+    frame["model"] = model
+    frame["raw_agents"] = raw
+    frame["required_agents"] = required
+    return frame
+
+
+def _check_target(target: ServiceTarget) -> None:
+    """Reject targets no staffing can meet."""
+    if not 0 < target.service_level < 1:
+        raise ValueError(f"service_level must be in (0, 1), not {target.service_level}")
+    if not 0 < target.max_occupancy <= 1:
+        raise ValueError(f"max_occupancy must be in (0, 1], not {target.max_occupancy}")
+    if target.concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    if target.answer_seconds < 0 or target.response_minutes < 0:
+        raise ValueError("answer_seconds and response_minutes must be non-negative")
+
+
+def _shrink_array(raw: np.ndarray, shrinkage: float) -> np.ndarray:
+    """apply_shrinkage over an integer array (exact: memoised per distinct raw value)."""
+    values = {int(v): apply_shrinkage(int(v), shrinkage) for v in np.unique(raw)}
+    return np.array([values[int(v)] for v in raw], dtype=np.int64) if len(raw) else raw
+
+
+def _open_mask(
+    starts: pd.Series, opening_hours: Mapping[str, OpeningHours] | None, queue: str, timezone: str
+) -> np.ndarray:
+    """Which intervals of one queue are open for deferred work."""
+    if opening_hours is None or queue not in opening_hours:
+        return np.ones(len(starts), dtype=bool)
+    hours = opening_hours[queue]
+    local = pd.DatetimeIndex(starts).tz_convert(timezone)
+    finnish = holidays.Finland(years=sorted(set(local.year)))
+    return np.array(
+        [hours.is_open(ts.to_pydatetime(), ts.date() in finnish) for ts in local], dtype=bool
+    )
+
+
+def _smallest_agents(
+    traffic: np.ndarray,
+    service_seconds: np.ndarray,
+    answer_seconds: np.ndarray,
+    service_level_target: np.ndarray,
+    max_occupancy: np.ndarray,
+) -> np.ndarray:
+    """Smallest N per element with Erlang C SL >= target and A/N <= max occupancy.
+
+    Runs the Erlang B recursion over N for a chunk of elements at once (sorted by traffic so
+    each chunk iterates only as far as its own largest N); exact, no rounding of inputs.
+    """
+    result = np.zeros(traffic.size, dtype=np.int64)
+    busy = np.flatnonzero(traffic > 0)
+    order = busy[np.argsort(traffic[busy], kind="stable")]
+    for start in range(0, order.size, _CHUNK):
+        idx = order[start : start + _CHUNK]
+        a = traffic[idx]
+        s = service_seconds[idx]
+        t = answer_seconds[idx]
+        sl = service_level_target[idx] - TOLERANCE
+        occ = max_occupancy[idx] + TOLERANCE
+        b = np.ones(idx.size)
+        found = np.zeros(idx.size, dtype=np.int64)
+        k = 0
+        while True:
+            k += 1
+            b = a * b / (k + a * b)
+            over = k > a
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                c = np.where(over, k * b / (k - a * (1 - b)), 1.0)
+                level = np.where(over, 1 - c * np.exp(-(k - a) * t / s), 0.0)
+            meets = over & (level >= sl) & (a / k <= occ) & (found == 0)
+            found[meets] = k
+            if found.all():
+                break
+        result[idx] = found
+    return result
