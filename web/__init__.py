@@ -1,1 +1,64 @@
-"""Vuoro's web app: coordinators, agents and clients."""
+"""Vuoro's web app: coordinators plan, agents see their shifts, clients watch their coverage."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+from web import agent, auth, client, coordinator
+from web.db import close_request_session, create_schema, make_engine
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, database engine, login, CSRF and one blueprint per role."""
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    app.config.from_mapping(
+        DATABASE_URL=os.environ.get("DATABASE_URL"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+    )
+    app.config.from_prefixed_env("VUORO")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    create_schema(engine)
+    app.extensions["vuoro_engine"] = engine
+
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(coordinator.bp)
+    app.register_blueprint(agent.bp)
+    app.register_blueprint(client.bp)
+    app.teardown_appcontext(close_request_session)
+    app.add_url_rule("/", "index", _index)
+    return app
+
+
+def _index():  # noqa: ANN202
+    """Send each user to their role's home page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(current_user.home_url())
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder, made on first start."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,156 @@
+"""A small planned world in a SQLite file, built once from a history CSV; a fresh app per test."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from fixtures.history import generate_history, write_history_csv
+from fixtures.world import DemoWorld, build_world
+from forecasts.history import read_history_csv
+from scheduler.grid import Grid
+from web import create_app
+from web import models as m
+from web.db import make_engine, reset_schema
+from web.pipeline import load_history, make_forecast, make_requirement, make_roster
+from web.planning import publish
+from web.seed import seed_world, store_history
+
+TODAY = date.today()
+SMALL_QUEUES = ("webshop-chat-fi", "webshop-email-fi", "telco-voice-fi")
+
+
+def small_world(today: date = TODAY) -> DemoWorld:
+    """The demo world cut down to three queues of two clients and a dozen agents."""
+    world = build_world(7, today=today)
+    queues = tuple(q for q in world.queues if q.key in SMALL_QUEUES)
+    agents = []
+    for agent in world.agents:
+        skills = agent.skills & set(SMALL_QUEUES)
+        if skills and agent.contract != "hourly":
+            agents.append(dataclasses.replace(agent, skills=frozenset(skills)))
+    agents = agents[::3][:14]
+    agent_keys = {a.key for a in agents}
+    client_keys = {q.client for q in queues}
+    users = tuple(
+        u
+        for u in world.users
+        if u.role == "coordinator"
+        or (u.role == "agent" and u.agent_key in agent_keys)
+        or (u.role == "client" and u.client_key in client_keys)
+    )
+    clients = tuple(c for c in world.clients if c.key in client_keys)
+    return dataclasses.replace(
+        world, queues=queues, agents=tuple(agents), clients=clients, users=users
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedWorld:
+    """A database holding a published roster for the small world."""
+
+    path: Path
+    world: DemoWorld
+    roster_id: int
+
+
+def plan_from_csv(database_url: str, csv_path: Path, world: DemoWorld) -> int:
+    """Import history from CSV, forecast, staff, solve and publish; return the roster id."""
+    engine = make_engine(database_url)
+    reset_schema(engine)
+    history = read_history_csv(csv_path)
+    grid = Grid(world.start_day, 7, 30)
+    with Session(engine) as session:
+        seed_world(session, world)
+        store_history(session, history, 30)
+        session.commit()
+        forecast = make_forecast(session, load_history(session), grid=grid)
+        requirement = make_requirement(session, forecast)
+        roster, _ = make_roster(session, requirement, grid=grid, time_limit_seconds=10)
+        publish(session, roster.id)
+        session.commit()
+        roster_id = roster.id
+    engine.dispose()  # checkpoints SQLite's write-ahead log so the file can be copied
+    return roster_id
+
+
+@pytest.fixture(scope="session")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> PlannedWorld:
+    """Build the small world's published roster once per test session."""
+    folder = tmp_path_factory.mktemp("planned")
+    world = small_world()
+    csv_path = folder / "history.csv"
+    write_history_csv(generate_history(world, end=TODAY, weeks=8, interval_minutes=30), csv_path)
+    path = folder / "vuoro.sqlite"
+    roster_id = plan_from_csv(f"sqlite:///{path}", csv_path, world)
+    return PlannedWorld(path, world, roster_id)
+
+
+@pytest.fixture()
+def app(planned: PlannedWorld, tmp_path: Path):  # noqa: ANN201
+    """A fresh app on a private copy of the planned database."""
+    copy = tmp_path / "vuoro.sqlite"
+    shutil.copy(planned.path, copy)
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{copy}", "SECRET_KEY": "test"}
+    )
+    yield app
+    app.extensions["vuoro_engine"].dispose()
+
+
+@pytest.fixture()
+def client(app):  # noqa: ANN001, ANN201
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def session(app):  # noqa: ANN001, ANN201
+    """A database session on the test app's database."""
+    with Session(app.extensions["vuoro_engine"]) as s:
+        yield s
+
+
+class AuthActions:
+    """Log in and out through the real login form (CSRF token included)."""
+
+    def __init__(self, client) -> None:  # noqa: ANN001
+        self._client = client
+
+    def csrf_token(self, path: str = "/login") -> str:
+        """The CSRF token embedded in a page's form."""
+        page = self._client.get(path).get_data(as_text=True)
+        marker = 'name="csrf_token" value="'
+        start = page.index(marker) + len(marker)
+        return page[start : page.index('"', start)]
+
+    def login(self, username: str, password: str):  # noqa: ANN201
+        """Post the login form."""
+        token = self.csrf_token()
+        return self._client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+
+@pytest.fixture()
+def auth(client) -> AuthActions:  # noqa: ANN001
+    """Login helper bound to the test client."""
+    return AuthActions(client)
+
+
+def user_of(session: Session, role: str, **link: int) -> m.User:
+    """The first user with a role (and agent_id/client_id if given)."""
+    query = select(m.User).where(m.User.role == role)
+    for column, value in link.items():
+        query = query.where(getattr(m.User, column) == value)
+    return session.exec(query.order_by(m.User.id)).first()
+
+
+def next_monday(day: date) -> date:
+    """The Monday after `day`."""
+    return day + timedelta(days=7 - day.weekday())

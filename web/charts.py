@@ -1,0 +1,77 @@
+"""Server-drawn SVG charts (no JavaScript, no CDN): coverage against requirement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from markupsafe import Markup, escape
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _step_path(values: Sequence[float], x0: float, dx: float, y: callable) -> str:
+    """An SVG path that steps through `values`, one step per interval."""
+    parts = []
+    for i, v in enumerate(values):
+        parts.append(f"{'M' if i == 0 else 'L'}{x0 + i * dx:.1f},{y(v):.1f}")
+        parts.append(f"L{x0 + (i + 1) * dx:.1f},{y(v):.1f}")
+    return " ".join(parts)
+
+
+def coverage_svg(
+    starts: Sequence[datetime],
+    required: Sequence[int],
+    scheduled: Sequence[int],
+    *,
+    title: str,
+    width: int = 960,
+    height: int = 220,
+) -> Markup:
+    """Scheduled agents (filled) against required agents (line), shortfalls shaded red."""
+    left, right, top, bottom = 36, 8, 22, 28
+    n = max(1, len(starts))
+    peak = max([1, *required, *scheduled])
+    dx = (width - left - right) / n
+    plot_h = height - top - bottom
+
+    def y(v: float) -> float:
+        return top + plot_h - v / peak * plot_h
+
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (r, s) in enumerate(zip(required, scheduled, strict=True)):
+        if s < r:
+            out.append(
+                f'<rect class="short" x="{left + i * dx:.1f}" y="{y(r):.1f}" '
+                f'width="{dx:.1f}" height="{y(s) - y(r):.1f}"/>'
+            )
+    area = _step_path(scheduled, left, dx, y)
+    out.append(
+        f'<path class="scheduled" d="{area} L{left + n * dx:.1f},{y(0):.1f} '
+        f'L{left:.1f},{y(0):.1f} Z"/>'
+    )
+    out.append(f'<path class="required" d="{_step_path(required, left, dx, y)}"/>')
+    step = max(1, peak // 4)
+    for v in range(0, peak + 1, step):
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" '
+                   f'y2="{y(v):.1f}"/><text class="tick" x="{left - 4}" y="{y(v) + 4:.1f}" '
+                   f'text-anchor="end">{v}</text>')
+    for i, start in enumerate(starts):
+        if i == 0 or start.date() != starts[i - 1].date():
+            x = left + i * dx
+            label = f"{WEEKDAYS[start.weekday()]} {start.day}.{start.month}."
+            out.append(f'<line class="day" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" '
+                       f'y2="{height - bottom}"/><text class="tick" x="{x + 3:.1f}" '
+                       f'y="{height - 10}">{label}</text>')
+    out.append(
+        f'<text class="legend" x="{left}" y="14">'
+        '<tspan class="l-scheduled">■ scheduled</tspan>  '
+        '<tspan class="l-required">— required</tspan>  '
+        '<tspan class="l-short">■ shortfall</tspan></text>'
+    )
+    out.append("</svg>")
+    return Markup("".join(out))

@@ -1,0 +1,64 @@
+"""The database engine (one per app), its schema, and one session per web request."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import current_app, g
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+from web import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+DEFAULT_URL = "sqlite:///instance/vuoro.sqlite"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use: explicit, else $DATABASE_URL, else a SQLite file under ./instance."""
+    return explicit or os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Create an engine; SQLite files get their folder and foreign-key enforcement."""
+    url = database_url(url)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    """Enforce foreign keys and let readers work while a writer commits."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table that does not exist yet."""
+    SQLModel.metadata.create_all(engine)
+
+
+def reset_schema(engine: Engine) -> None:
+    """Drop and recreate every table (the demo starts from a clean world)."""
+    SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+
+
+def request_session() -> Session:
+    """The current request's session, opened on first use and closed on teardown."""
+    if "db_session" not in g:
+        g.db_session = Session(current_app.extensions["vuoro_engine"])
+    return g.db_session
+
+
+def close_request_session(_exc: BaseException | None = None) -> None:
+    """Close the request's session, if one was opened."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

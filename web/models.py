@@ -1,0 +1,240 @@
+"""Database tables (SQLModel). Every datetime column holds an aware UTC instant."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current instant in UTC."""
+    return datetime.now(UTC)
+
+
+class Client(SQLModel, table=True):
+    """A client company whose customer service the outsourcer runs."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True)
+    name: str
+    shortfall_weight: int = 100
+
+
+class Queue(SQLModel, table=True):
+    """Work for one client on one channel in one language, with its service target."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    channel: str
+    language: str
+    name: str
+    service_level: float = 0.8
+    answer_seconds: int = 20
+    max_occupancy: float = 0.85
+    shrinkage: float = 0.0
+    concurrency: int = 1
+    response_minutes: int = 0
+    opening_hours: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    closed_on_holidays: bool = True
+
+
+class Contract(SQLModel, table=True):
+    """Working-time terms agents are employed on."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    min_minutes_per_week: int
+    max_minutes_per_week: int
+    max_minutes_per_day: int = 480
+    min_daily_rest_minutes: int = 660
+
+
+class ShiftRule(SQLModel, table=True):
+    """When shifts may start and how long they may be (local wall-clock minutes)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    earliest_start_minute: int
+    latest_start_minute: int
+    lengths_minutes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    start_step_minutes: int = 30
+    meal_break_minutes: int = 30
+    meal_break_over_minutes: int = 360
+    meal_break_window_start: int = 150
+    meal_break_window_end: int = 330
+    meal_break_paid: bool = False
+
+
+class Agent(SQLModel, table=True):
+    """An agent employed by the outsourcer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True)
+    name: str
+    contract_id: int = Field(foreign_key="contract.id")
+    shift_rule_id: int = Field(foreign_key="shiftrule.id")
+    active: bool = True
+
+
+class AgentSkill(SQLModel, table=True):
+    """A queue an agent is certified for."""
+
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    queue_id: int = Field(foreign_key="queue.id", primary_key=True)
+
+
+class TimeOff(SQLModel, table=True):
+    """A day an agent asked to be off, and whether it was approved."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    day: date
+    status: str = "approved"  # requested, approved, declined
+    reason: str = ""
+
+
+class ContactHistory(SQLModel, table=True):
+    """Contacts that arrived in one interval on one queue."""
+
+    __table_args__ = (UniqueConstraint("queue_id", "interval_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    queue_id: int = Field(foreign_key="queue.id", index=True)
+    interval_start: datetime = Field(index=True)
+    interval_minutes: int = 30
+    contacts: int
+    aht_seconds: float | None = None
+
+
+class Forecast(SQLModel, table=True):
+    """A versioned forecast run over a planning period."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int
+    start_day: date
+    days: int
+    interval_minutes: int
+    method: str
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = "system"
+
+
+class ForecastInterval(SQLModel, table=True):
+    """Forecast contacts and handle time for one queue and interval."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    forecast_id: int = Field(foreign_key="forecast.id", index=True)
+    queue_id: int = Field(foreign_key="queue.id", index=True)
+    interval_start: datetime
+    contacts: float
+    contacts_low: float
+    contacts_high: float
+    aht_seconds: float
+    model: str
+
+
+class Requirement(SQLModel, table=True):
+    """A versioned staffing requirement derived from one forecast."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int
+    forecast_id: int = Field(foreign_key="forecast.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RequirementInterval(SQLModel, table=True):
+    """Required agents for one queue and interval, with how they were computed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    requirement_id: int = Field(foreign_key="requirement.id", index=True)
+    queue_id: int = Field(foreign_key="queue.id", index=True)
+    interval_start: datetime
+    contacts: float
+    aht_seconds: float
+    model: str
+    raw_agents: int
+    required_agents: int
+
+
+class Roster(SQLModel, table=True):
+    """A roster over a planning period: a draft, or a published version (never edited)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    start_day: date
+    days: int
+    interval_minutes: int
+    status: str = "draft"  # draft, published, superseded
+    version: int = 0  # published version number; 0 while a draft
+    requirement_id: int = Field(foreign_key="requirement.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+    solver_status: str = ""
+    objective: float = 0.0
+    best_bound: float = 0.0
+    wall_seconds: float = 0.0
+    penalties: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Shift(SQLModel, table=True):
+    """One agent's shift in a roster."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    roster_id: int = Field(foreign_key="roster.id", index=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    day: date
+    start: datetime
+    end: datetime
+
+
+class Break(SQLModel, table=True):
+    """A break inside a shift."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="shift.id", index=True)
+    start: datetime
+    end: datetime
+    kind: str = "meal"
+    paid: bool = False
+
+
+class Activity(SQLModel, table=True):
+    """A block of a shift spent on one queue."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="shift.id", index=True)
+    queue_id: int = Field(foreign_key="queue.id")
+    start: datetime
+    end: datetime
+
+
+class CapacityRequest(SQLModel, table=True):
+    """A client's request for extra capacity on one of its queues."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    queue_id: int = Field(foreign_key="queue.id")
+    start: datetime
+    end: datetime
+    extra_agents: int = 0
+    extra_contacts_percent: int = 0
+    reason: str = ""
+    status: str = "open"  # open, approved, declined
+    answer: str = ""
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A login: a coordinator, an agent (linked to an agent) or a client (linked to a client)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True)
+    password_hash: str
+    role: str  # coordinator, agent, client
+    display_name: str = ""
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    client_id: int | None = Field(default=None, foreign_key="client.id")
+    active: bool = True

@@ -1,0 +1,260 @@
+"""The one module that turns database rows into a Problem, and a solved Roster back into rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+import holidays
+from sqlmodel import Session, col, func, select
+
+from scheduler import domain
+from scheduler.grid import Grid
+from web import models as m
+
+
+def utc(instant: datetime) -> datetime:
+    """An aware instant in UTC, as the database stores it (a naive one is taken as UTC)."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def service_target(row: m.Queue) -> domain.ServiceTarget:
+    """A queue row's service target."""
+    return domain.ServiceTarget(
+        service_level=row.service_level,
+        answer_seconds=row.answer_seconds,
+        max_occupancy=row.max_occupancy,
+        shrinkage=row.shrinkage,
+        concurrency=row.concurrency,
+        response_minutes=row.response_minutes,
+    )
+
+
+def opening_hours(row: m.Queue) -> domain.OpeningHours:
+    """A queue row's weekly opening hours."""
+    weekly = tuple(tuple(hours) if hours else None for hours in row.opening_hours)
+    return domain.OpeningHours(weekly=weekly, closed_on_holidays=row.closed_on_holidays)
+
+
+def contract(row: m.Contract) -> domain.Contract:
+    """A contract row as the solver sees it."""
+    return domain.Contract(
+        name=row.name,
+        min_minutes_per_week=row.min_minutes_per_week,
+        max_minutes_per_week=row.max_minutes_per_week,
+        max_minutes_per_day=row.max_minutes_per_day,
+        min_daily_rest_minutes=row.min_daily_rest_minutes,
+    )
+
+
+def shift_rule(row: m.ShiftRule) -> domain.ShiftRule:
+    """A shift-rule row as the solver sees it."""
+    return domain.ShiftRule(
+        name=row.name,
+        earliest_start_minute=row.earliest_start_minute,
+        latest_start_minute=row.latest_start_minute,
+        lengths_minutes=tuple(row.lengths_minutes),
+        start_step_minutes=row.start_step_minutes,
+        meal_break_minutes=row.meal_break_minutes,
+        meal_break_over_minutes=row.meal_break_over_minutes,
+        meal_break_window_minutes=(row.meal_break_window_start, row.meal_break_window_end),
+        meal_break_paid=row.meal_break_paid,
+    )
+
+
+def open_flags(grid: Grid, hours: domain.OpeningHours) -> tuple[bool, ...]:
+    """Whether a queue is open in each interval of the grid (Finnish holidays count)."""
+    finnish = holidays.country_holidays("FI", years=sorted({d.year for d in grid.day_list}))
+    flags = []
+    for t in range(grid.n_intervals):
+        local = grid.local(t)
+        flags.append(hours.is_open(local, holiday=local.date() in finnish))
+    return tuple(flags)
+
+
+def queues_by_id(session: Session) -> dict[int, m.Queue]:
+    """Every queue row keyed by id."""
+    return {q.id: q for q in session.exec(select(m.Queue))}
+
+
+def build_problem(session: Session, *, requirement_id: int, grid: Grid) -> domain.Problem:
+    """The rostering problem for a period: all clients' queues and all active agents at once."""
+    clients = {c.id: c for c in session.exec(select(m.Client))}
+    queue_rows = sorted(queues_by_id(session).values(), key=lambda q: q.key)
+    requirement: dict[str, list[int]] = {q.key: [0] * grid.n_intervals for q in queue_rows}
+    key_of = {q.id: q.key for q in queue_rows}
+    rows = session.exec(
+        select(m.RequirementInterval).where(m.RequirementInterval.requirement_id == requirement_id)
+    )
+    for row in rows:
+        instant = utc(row.interval_start)
+        if grid.start_utc <= instant < grid.end_utc:
+            requirement[key_of[row.queue_id]][grid.index_of(instant)] = row.required_agents
+    queues = tuple(
+        domain.Queue(
+            key=q.key,
+            client=clients[q.client_id].key,
+            channel=q.channel,
+            language=q.language,
+            shortfall_weight=clients[q.client_id].shortfall_weight,
+        )
+        for q in queue_rows
+    )
+    return domain.Problem(
+        grid=grid,
+        queues=queues,
+        agents=tuple(_agents(session, grid, key_of)),
+        requirement={k: tuple(v) for k, v in requirement.items()},
+        is_open={q.key: open_flags(grid, opening_hours(q)) for q in queue_rows},
+    )
+
+
+def _agents(session: Session, grid: Grid, key_of: dict[int, str]) -> list[domain.Agent]:
+    """Active agents with their skills, contract, shift rule and approved time off."""
+    contracts = {c.id: contract(c) for c in session.exec(select(m.Contract))}
+    rules = {r.id: shift_rule(r) for r in session.exec(select(m.ShiftRule))}
+    skills: dict[int, set[str]] = defaultdict(set)
+    for link in session.exec(select(m.AgentSkill)):
+        skills[link.agent_id].add(key_of[link.queue_id])
+    time_off: dict[int, set[date]] = defaultdict(set)
+    last_day = grid.day_list[-1]
+    approved = select(m.TimeOff).where(
+        m.TimeOff.status == "approved", m.TimeOff.day >= grid.start_day, m.TimeOff.day <= last_day
+    )
+    for row in session.exec(approved):
+        time_off[row.agent_id].add(row.day)
+    agents = session.exec(select(m.Agent).where(m.Agent.active).order_by(m.Agent.key))
+    return [
+        domain.Agent(
+            key=a.key,
+            name=a.name,
+            skills=frozenset(skills[a.id]),
+            contract=contracts[a.contract_id],
+            shift_rule=rules[a.shift_rule_id],
+            time_off=frozenset(time_off[a.id]),
+        )
+        for a in agents
+    ]
+
+
+def save_draft(
+    session: Session, result: domain.SolveResult, *, requirement_id: int, grid: Grid
+) -> m.Roster:
+    """Store a solved roster as a draft (the caller commits, so it is all or nothing)."""
+    roster = m.Roster(
+        start_day=grid.start_day,
+        days=grid.days,
+        interval_minutes=grid.interval_minutes,
+        requirement_id=requirement_id,
+        solver_status=result.status,
+        objective=float(result.objective),
+        best_bound=float(result.best_bound),
+        wall_seconds=float(result.wall_seconds),
+        penalties={name: int(v) for name, v in result.penalties.items()},
+    )
+    session.add(roster)
+    session.flush()
+    agent_ids = {a.key: a.id for a in session.exec(select(m.Agent))}
+    queue_ids = {q.key: q.id for q in session.exec(select(m.Queue))}
+    for shift in result.roster.shifts:
+        row = m.Shift(
+            roster_id=roster.id,
+            agent_id=agent_ids[shift.agent],
+            day=shift.day,
+            start=utc(shift.start),
+            end=utc(shift.end),
+        )
+        session.add(row)
+        session.flush()
+        for b in shift.breaks:
+            session.add(
+                m.Break(
+                    shift_id=row.id,
+                    start=utc(b.start),
+                    end=utc(b.end),
+                    kind=b.kind,
+                    paid=b.paid,
+                )
+            )
+        for a in shift.activities:
+            session.add(
+                m.Activity(
+                    shift_id=row.id,
+                    queue_id=queue_ids[a.queue],
+                    start=utc(a.start),
+                    end=utc(a.end),
+                )
+            )
+    return roster
+
+
+def load_roster(session: Session, roster_id: int) -> domain.Roster:
+    """A stored roster as the validator and the coverage count see it."""
+    agent_keys = {a.id: a.key for a in session.exec(select(m.Agent))}
+    queue_keys = {q.id: q.key for q in session.exec(select(m.Queue))}
+    shift_rows = session.exec(select(m.Shift).where(m.Shift.roster_id == roster_id)).all()
+    ids = [s.id for s in shift_rows]
+    breaks: dict[int, list[domain.Break]] = defaultdict(list)
+    activities: dict[int, list[domain.Activity]] = defaultdict(list)
+    if ids:
+        for b in session.exec(select(m.Break).where(col(m.Break.shift_id).in_(ids))):
+            breaks[b.shift_id].append(
+                domain.Break(utc(b.start), utc(b.end), kind=b.kind, paid=b.paid)
+            )
+        for a in session.exec(select(m.Activity).where(col(m.Activity.shift_id).in_(ids))):
+            activities[a.shift_id].append(
+                domain.Activity(queue_keys[a.queue_id], utc(a.start), utc(a.end))
+            )
+    return domain.Roster(
+        shifts=tuple(
+            domain.Shift(
+                agent=agent_keys[s.agent_id],
+                day=s.day,
+                start=utc(s.start),
+                end=utc(s.end),
+                breaks=tuple(sorted(breaks[s.id], key=lambda b: b.start)),
+                activities=tuple(sorted(activities[s.id], key=lambda a: a.start)),
+            )
+            for s in shift_rows
+        )
+    )
+
+
+class PublishError(ValueError):
+    """A roster that cannot be published as asked."""
+
+
+def publish(session: Session, roster_id: int) -> m.Roster:
+    """Publish a draft as the next version; the previously published roster is superseded."""
+    roster = session.get(m.Roster, roster_id)
+    if roster is None:
+        raise PublishError(f"roster {roster_id} does not exist")
+    if roster.status != "draft":
+        raise PublishError(f"roster {roster_id} is {roster.status}, only a draft can be published")
+    latest = session.exec(select(func.max(m.Roster.version))).one() or 0
+    for older in session.exec(select(m.Roster).where(m.Roster.status == "published")):
+        if older.start_day == roster.start_day:
+            older.status = "superseded"
+            session.add(older)
+    roster.status = "published"
+    roster.version = latest + 1
+    roster.published_at = m.utcnow()
+    session.add(roster)
+    return roster
+
+
+def published_roster(session: Session, day: date | None = None) -> m.Roster | None:
+    """The published roster covering `day` (default: the newest published roster)."""
+    query = select(m.Roster).where(m.Roster.status == "published")
+    rosters = session.exec(query.order_by(col(m.Roster.version).desc())).all()
+    if day is None:
+        return rosters[0] if rosters else None
+    for roster in rosters:
+        if roster.start_day <= day < roster.start_day + timedelta(days=roster.days):
+            return roster
+    return None
+
+
+def grid_of(roster: m.Roster) -> Grid:
+    """The planning grid a roster was made on."""
+    return Grid(roster.start_day, roster.days, roster.interval_minutes)

@@ -1,0 +1,205 @@
+"""Read-only views of stored rosters for the pages: week tables, coverage, an agent's shifts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from scheduler.grid import Grid
+from web import models as m
+from web.planning import grid_of, utc
+
+
+@dataclass(frozen=True)
+class Block:
+    """A stretch of a shift: work on a queue, or a break (local wall-clock times)."""
+
+    start: datetime
+    end: datetime
+    kind: str  # "work" or the break's kind
+    queue_key: str = ""
+    client_name: str = ""
+    channel: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class ShiftView:
+    """One shift as a person reads it, in the site's local time."""
+
+    day: date
+    start: datetime
+    end: datetime
+    paid_minutes: int
+    blocks: tuple[Block, ...]
+
+    @property
+    def clients(self) -> tuple[str, ...]:
+        """Client names worked in this shift, in order of first appearance."""
+        return tuple(dict.fromkeys(b.client_name for b in self.blocks if b.kind == "work"))
+
+
+@dataclass(frozen=True)
+class AgentWeek:
+    """One agent's row of the coordinator's week table."""
+
+    agent_key: str
+    agent_name: str
+    contract: str
+    shifts_by_day: dict[date, ShiftView]
+    paid_minutes: int
+
+
+@dataclass(frozen=True)
+class QueueCoverage:
+    """Required versus scheduled agents per interval for one queue."""
+
+    queue: m.Queue
+    client: m.Client
+    starts: tuple[datetime, ...]  # local
+    required: tuple[int, ...]
+    scheduled: tuple[int, ...]
+    forecast_contacts: tuple[float, ...]
+
+    @property
+    def shortfall_intervals(self) -> int:
+        """Intervals with fewer agents than required."""
+        return sum(1 for r, s in zip(self.required, self.scheduled, strict=True) if s < r)
+
+    @property
+    def shortfall_agent_intervals(self) -> int:
+        """Missing agent-intervals summed over the period."""
+        return sum(max(0, r - s) for r, s in zip(self.required, self.scheduled, strict=True))
+
+    @property
+    def required_total(self) -> int:
+        """Required agent-intervals summed over the period."""
+        return sum(self.required)
+
+    @property
+    def scheduled_total(self) -> int:
+        """Scheduled agent-intervals summed over the period."""
+        return sum(self.scheduled)
+
+
+def shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None = None) -> dict[
+    int, list[ShiftView]
+]:
+    """Shifts of a roster per agent id, with breaks and work blocks in local time."""
+    grid = grid_of(roster)
+    queues = {q.id: q for q in session.exec(select(m.Queue))}
+    clients = {c.id: c for c in session.exec(select(m.Client))}
+    query = select(m.Shift).where(m.Shift.roster_id == roster.id)
+    if agent_ids is not None:
+        query = query.where(col(m.Shift.agent_id).in_(agent_ids))
+    shifts = session.exec(query.order_by(m.Shift.start)).all()
+    ids = [s.id for s in shifts]
+    blocks: dict[int, list[Block]] = defaultdict(list)
+    if ids:
+        for b in session.exec(select(m.Break).where(col(m.Break.shift_id).in_(ids))):
+            blocks[b.shift_id].append(Block(_local(grid, b.start), _local(grid, b.end), b.kind))
+        for a in session.exec(select(m.Activity).where(col(m.Activity.shift_id).in_(ids))):
+            q = queues[a.queue_id]
+            blocks[a.shift_id].append(
+                Block(
+                    _local(grid, a.start),
+                    _local(grid, a.end),
+                    "work",
+                    queue_key=q.key,
+                    client_name=clients[q.client_id].name,
+                    channel=q.channel,
+                    language=q.language,
+                )
+            )
+    views: dict[int, list[ShiftView]] = defaultdict(list)
+    for s in shifts:
+        mine = sorted(blocks[s.id], key=lambda b: b.start)
+        unpaid = sum(
+            int((b.end - b.start).total_seconds() // 60) for b in mine if b.kind == "meal"
+        )
+        length = int((s.end - s.start).total_seconds() // 60)
+        start, end = _local(grid, s.start), _local(grid, s.end)
+        views[s.agent_id].append(ShiftView(s.day, start, end, length - unpaid, tuple(mine)))
+    return views
+
+
+def roster_week(session: Session, roster: m.Roster) -> list[AgentWeek]:
+    """Every active agent's shifts by day: the coordinator's agents × days table."""
+    contracts = {c.id: c.name for c in session.exec(select(m.Contract))}
+    views = shift_views(session, roster)
+    rows = []
+    for agent in session.exec(select(m.Agent).where(m.Agent.active).order_by(m.Agent.name)):
+        mine = views.get(agent.id, [])
+        rows.append(
+            AgentWeek(
+                agent_key=agent.key,
+                agent_name=agent.name,
+                contract=contracts[agent.contract_id],
+                shifts_by_day={v.day: v for v in mine},
+                paid_minutes=sum(v.paid_minutes for v in mine),
+            )
+        )
+    return rows
+
+
+def coverage(session: Session, roster: m.Roster, client_id: int | None = None) -> list[
+    QueueCoverage
+]:
+    """Required vs scheduled agents per queue and interval (one client's queues if given)."""
+    grid = grid_of(roster)
+    clients = {c.id: c for c in session.exec(select(m.Client))}
+    query = select(m.Queue).order_by(m.Queue.key)
+    if client_id is not None:
+        query = query.where(m.Queue.client_id == client_id)
+    queues = session.exec(query).all()
+    wanted = {q.id for q in queues}
+    n = grid.n_intervals
+    required = {q.id: [0] * n for q in queues}
+    contacts = {q.id: [0.0] * n for q in queues}
+    requirement_rows = select(m.RequirementInterval).where(
+        m.RequirementInterval.requirement_id == roster.requirement_id,
+        col(m.RequirementInterval.queue_id).in_(wanted),
+    )
+    for row in session.exec(requirement_rows):
+        t = _index(grid, row.interval_start)
+        if t is not None:
+            required[row.queue_id][t] = row.required_agents
+            contacts[row.queue_id][t] = row.contacts
+    scheduled = {q.id: [0] * n for q in queues}
+    activity_rows = (
+        select(m.Activity)
+        .join(m.Shift, col(m.Shift.id) == col(m.Activity.shift_id))
+        .where(m.Shift.roster_id == roster.id, col(m.Activity.queue_id).in_(wanted))
+    )
+    for a in session.exec(activity_rows):
+        first, last = _index(grid, a.start), _index(grid, a.end)
+        for t in range(first or 0, n if last is None else last):
+            scheduled[a.queue_id][t] += 1
+    starts = tuple(grid.local(t) for t in range(n))
+    return [
+        QueueCoverage(
+            q,
+            clients[q.client_id],
+            starts,
+            tuple(required[q.id]),
+            tuple(scheduled[q.id]),
+            tuple(contacts[q.id]),
+        )
+        for q in queues
+    ]
+
+
+def _local(grid: Grid, stored: datetime) -> datetime:
+    """A stored instant in the site's local time."""
+    return utc(stored).astimezone(grid.zone)
+
+
+def _index(grid: Grid, stored: datetime) -> int | None:
+    """Grid index of a stored instant, or None when it lies outside the period."""
+    instant = utc(stored)
+    if instant < grid.start_utc or instant > grid.end_utc:
+        return None
+    return grid.index_of(instant)
