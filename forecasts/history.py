@@ -1,0 +1,283 @@
+"""Read, validate and reshape contact history: the only code that knows the history columns.
+
+The canonical history frame has one row per queue and interval:
+`interval_start` (tz-aware UTC), `client`, `channel`, `language`, `queue`, `contacts` (int),
+`aht_seconds` (float, NaN when unknown), sorted by queue and interval_start.
+
+Timestamps are ISO 8601. With an offset (`2026-10-25T03:00:00+03:00`, or `Z`) they are exact.
+Without one they are local wall-clock times in `timezone`:
+- a time skipped by the spring change (03:00-03:59 on the last Sunday of March in Helsinki)
+  does not exist and is rejected;
+- a time repeated by the autumn change (03:00-03:59 on the last Sunday of October) is
+  ambiguous. We read it the way exporters write it, in chronological order: the first row
+  of a queue with that wall-clock time is the first occurrence (summer time, EEST), the
+  second row is the second occurrence (winter time, EET); a single row is taken as the first
+  occurrence, and a third row is a duplicate.
+
+Rows are numbered as a user sees them in a spreadsheet: the header is line 1, the first
+data row is line 2 ("line 2 (data row 1)" in error messages).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from io import StringIO
+from os import PathLike
+from typing import IO
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from scheduler.domain import CHANNELS, LANGUAGES, queue_key
+
+REQUIRED_COLUMNS = ("interval_start", "client", "channel", "contacts")
+OPTIONAL_COLUMNS = ("language", "aht_seconds")
+DEFAULT_LANGUAGE = "fi"
+CANONICAL_COLUMNS = (
+    "interval_start", "client", "channel", "language", "queue", "contacts", "aht_seconds",
+)
+INTERVAL_CHOICES = (15, 30, 60)
+
+
+class HistoryError(ValueError):
+    """History input that cannot be used, with the line and column to fix."""
+
+
+def read_history_csv(
+    source: str | PathLike | IO[str], *, timezone: str = "Europe/Helsinki"
+) -> pd.DataFrame:
+    """Read a history CSV (path or text stream) into the canonical history frame."""
+    try:
+        raw = pd.read_csv(source, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError as exc:
+        raise HistoryError("the history file is empty") from exc
+    except pd.errors.ParserError as exc:
+        raise HistoryError(f"the history file is not valid CSV: {exc}") from exc
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    return _canonical(raw, timezone, lambda i: f"line {i + 2} (data row {i + 1})")
+
+
+def read_history_text(text: str, *, timezone: str = "Europe/Helsinki") -> pd.DataFrame:
+    """Read history CSV held in a string (an upload) into the canonical history frame."""
+    return read_history_csv(StringIO(text), timezone=timezone)
+
+
+def history_from_records(
+    records: Iterable[Mapping[str, object]] | pd.DataFrame, *, timezone: str = "Europe/Helsinki"
+) -> pd.DataFrame:
+    """Build the canonical history frame from rows held elsewhere (e.g. database rows).
+
+    Each record has the CSV's columns; interval_start may also be a datetime (naive = local).
+    """
+    frame = records.copy() if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
+    if frame.empty and len(frame.columns) == 0:
+        raise HistoryError("no history records")
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return _canonical(frame, timezone, lambda i: f"record {i + 1}")
+
+
+def empty_history() -> pd.DataFrame:
+    """A canonical history frame with no rows."""
+    return pd.DataFrame(
+        {
+            "interval_start": pd.Series([], dtype="datetime64[ns, UTC]"),
+            "client": pd.Series([], dtype=object),
+            "channel": pd.Series([], dtype=object),
+            "language": pd.Series([], dtype=object),
+            "queue": pd.Series([], dtype=object),
+            "contacts": pd.Series([], dtype=np.int64),
+            "aht_seconds": pd.Series([], dtype=float),
+        }
+    )
+
+
+def history_interval_minutes(frame: pd.DataFrame) -> int:
+    """The finest spacing between consecutive intervals of any queue, in minutes."""
+    steps = frame.sort_values(["queue", "interval_start"]).groupby("queue")["interval_start"].diff()
+    steps = steps.dropna()
+    steps = steps[steps > pd.Timedelta(0)]
+    if steps.empty:
+        raise ValueError("cannot tell the history's interval length from fewer than two rows")
+    return int(steps.min() / pd.Timedelta(minutes=1))
+
+
+def resample_history(frame: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
+    """Aggregate canonical history to 15/30/60-minute intervals (contacts summed, AHT weighted).
+
+    Raises ValueError when the history is coarser than `interval_minutes`.
+    """
+    if interval_minutes not in INTERVAL_CHOICES:
+        raise ValueError(f"interval_minutes must be one of {INTERVAL_CHOICES}")
+    if frame.empty:
+        return empty_history()
+    if len(frame) > 1 and frame.groupby("queue").size().max() > 1:
+        have = history_interval_minutes(frame)
+        if have > interval_minutes:
+            raise ValueError(
+                f"history has {have}-minute intervals; cannot split them into {interval_minutes}"
+            )
+    work = frame.copy()
+    # Helsinki's offsets are whole hours, so flooring in UTC equals flooring in local time.
+    work["interval_start"] = work["interval_start"].dt.floor(f"{interval_minutes}min")
+    known = work["aht_seconds"].notna() & (work["contacts"] > 0)
+    work["_handled"] = np.where(known, work["contacts"] * work["aht_seconds"], 0.0)
+    work["_weight"] = np.where(known, work["contacts"], 0)
+    keys = ["queue", "interval_start", "client", "channel", "language"]
+    out = work.groupby(keys, sort=False, as_index=False).agg(
+        contacts=("contacts", "sum"), _handled=("_handled", "sum"), _weight=("_weight", "sum")
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["aht_seconds"] = np.where(out["_weight"] > 0, out["_handled"] / out["_weight"], np.nan)
+    out["contacts"] = out["contacts"].astype(np.int64)
+    return _sorted(out[list(CANONICAL_COLUMNS)])
+
+
+def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
+    """Validate raw rows (strings or values) and return the canonical frame."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    if missing:
+        raise HistoryError(
+            f"line 1 (header): missing required column(s) {', '.join(missing)}; "
+            f"expected {', '.join(REQUIRED_COLUMNS)} and optionally {', '.join(OPTIONAL_COLUMNS)}"
+        )
+    if raw.empty:
+        raise HistoryError("the history has a header but no data rows")
+    n = len(raw)
+    raw = raw.reset_index(drop=True)
+
+    def fail(i: int, column: str, problem: str) -> HistoryError:
+        return HistoryError(f"{where(i)}, column '{column}': {problem}")
+
+    clients = _texts(raw["client"])
+    _first_bad(clients == "", lambda i: fail(i, "client", "client is empty"))
+    channels = _texts(raw["channel"]).str.lower()
+    _first_bad(~channels.isin(CHANNELS), lambda i: fail(
+        i, "channel", f"{channels[i]!r} is not one of {', '.join(CHANNELS)}"))
+    if "language" in raw.columns:
+        languages = _texts(raw["language"]).str.lower().replace("", DEFAULT_LANGUAGE)
+    else:
+        languages = pd.Series([DEFAULT_LANGUAGE] * n, dtype=object)
+    _first_bad(~languages.isin(LANGUAGES), lambda i: fail(
+        i, "language", f"{languages[i]!r} is not one of {', '.join(LANGUAGES)}"))
+    contacts_text = _texts(raw["contacts"])
+    number = pd.to_numeric(contacts_text, errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(number) & (number >= 0) & (number == np.round(number))
+    _first_bad(~ok, lambda i: fail(i, "contacts", _contacts_problem(contacts_text[i])))
+    contacts = number.astype(np.int64)
+    if "aht_seconds" in raw.columns:
+        aht_text = _texts(raw["aht_seconds"])
+        aht = pd.to_numeric(aht_text, errors="coerce").to_numpy(dtype=float, copy=True)
+        with np.errstate(invalid="ignore"):
+            ok = (aht_text == "").to_numpy() | (np.isfinite(aht) & (aht > 0))
+        _first_bad(~ok, lambda i: fail(i, "aht_seconds", f"{aht_text[i]!r} must be a positive "
+                                       "number of seconds"))
+        aht[(aht_text == "").to_numpy()] = np.nan
+    else:
+        aht = np.full(n, np.nan)
+    queues = np.array(
+        [queue_key(*k) for k in zip(clients, channels, languages, strict=True)], dtype=object
+    )
+    starts = _timestamps(raw["interval_start"], queues, ZoneInfo(timezone),
+                         lambda i, p: fail(i, "interval_start", p))
+
+    frame = pd.DataFrame(
+        {
+            "interval_start": starts,
+            "client": clients.to_numpy(dtype=object),
+            "channel": channels.to_numpy(dtype=object),
+            "language": languages.to_numpy(dtype=object),
+            "queue": queues,
+            "contacts": contacts,
+            "aht_seconds": aht,
+        }
+    )
+    dup = frame.duplicated(["interval_start", "queue"], keep="first").to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        first = int(np.flatnonzero(
+            (frame["interval_start"] == frame.at[i, "interval_start"])
+            & (frame["queue"] == frame.at[i, "queue"])
+        )[0])
+        raise fail(i, "interval_start", f"duplicate of {where(first)}: queue {queues[i]} at "
+                   f"{frame.at[i, 'interval_start'].isoformat()} appears twice")
+    return _sorted(frame)
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical order: queue, then time."""
+    return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+
+
+def _texts(column: pd.Series) -> pd.Series:
+    """Cells as stripped text ('' for missing), indexed 0..n-1."""
+    text = column.astype(object).where(column.notna(), "").astype(str).str.strip()
+    return text.reset_index(drop=True)
+
+
+def _first_bad(bad, error) -> None:
+    """Raise error(i) for the first row flagged bad."""
+    bad = np.asarray(bad, dtype=bool)
+    if bad.any():
+        raise error(int(np.flatnonzero(bad)[0]))
+
+
+def _contacts_problem(text: str) -> str:
+    """Why a contacts cell is not a non-negative whole number."""
+    if not text:
+        return "contacts is empty"
+    try:
+        number = float(text)
+    except ValueError:
+        return f"{text!r} is not a number"
+    if not math.isfinite(number) or number != int(number):
+        return f"{text!r} is not a whole number"
+    return f"{text!r} is negative"
+
+
+def _timestamps(values: pd.Series, queues: np.ndarray, zone: ZoneInfo, fail) -> pd.Series:
+    """Parse interval starts to UTC, resolving the autumn repeated hour in file order."""
+    codes, uniques = pd.factorize(values.reset_index(drop=True), use_na_sentinel=False)
+    first = np.empty(len(uniques), dtype="datetime64[ns]")
+    second = np.empty(len(uniques), dtype="datetime64[ns]")
+    for u, value in enumerate(uniques):
+        moment = _parse_instant(value)
+        if isinstance(moment, str):
+            raise fail(int(np.flatnonzero(codes == u)[0]), moment)
+        if moment.tzinfo is not None:
+            early = late = moment.astimezone(UTC)
+        else:
+            early = moment.replace(tzinfo=zone, fold=0).astimezone(UTC)
+            late = moment.replace(tzinfo=zone, fold=1).astimezone(UTC)
+            if early.astimezone(zone).replace(tzinfo=None) != moment:
+                raise fail(int(np.flatnonzero(codes == u)[0]),
+                           f"{_texts(pd.Series([value]))[0]!r} does not exist in {zone.key} "
+                           "(the clocks skip it)")
+        first[u] = np.datetime64(early.replace(tzinfo=None), "ns")
+        second[u] = np.datetime64(late.replace(tzinfo=None), "ns")
+    out = first[codes]
+    ambiguous = np.flatnonzero(first[codes] != second[codes])
+    if ambiguous.size:
+        occurrence = pd.DataFrame({"q": queues[ambiguous], "c": codes[ambiguous]}).groupby(
+            ["q", "c"]).cumcount().to_numpy()
+        later = ambiguous[occurrence >= 1]
+        out[later] = second[codes[later]]
+    return pd.Series(pd.DatetimeIndex(out).tz_localize(UTC))
+
+
+def _parse_instant(value: object) -> datetime | str:
+    """A datetime (naive = local), or the reason it cannot be read."""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value
+    text = "" if pd.isna(value) else str(value).strip()
+    if not text:
+        return "interval_start is empty"
+    try:
+        return datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError:
+        return f"{text!r} is not an ISO 8601 date-time"
