@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecasts.history import resample_history
-from forecasts.models import MODELS, DayMatrix
+from forecasts.models import MODELS, DayMatrix, WeekdayProfile
 from scheduler.grid import Grid
 
 AHT_WEEKS = 8  # AHT per time of day from the last eight weeks
@@ -34,11 +34,13 @@ def forecast(
     interval_minutes: int,
     timezone: str = "Europe/Helsinki",
     method: str = "weekday_profile",
+    holiday_country: str | None = "FI",
 ) -> pd.DataFrame:
     """Forecast contacts (with an 80 % band) and AHT per queue for `days` local days from `start`.
 
-    `history` is a canonical history frame (see forecasts.history). Returns the columns of
-    FORECAST_COLUMNS, sorted by queue and interval_start.
+    `history` is a canonical history frame (see forecasts.history). `holiday_country` picks
+    the public-holiday calendar of the weekday_profile method (None: no holidays). Returns
+    the columns of FORECAST_COLUMNS, sorted by queue and interval_start.
     """
     if method not in MODELS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(MODELS)}")
@@ -74,7 +76,9 @@ def forecast(
         for d, slot in _skipped_slots(first_day.date(), n_days, interval_minutes, zone):
             values[d, slot] = np.nan
         matrix = DayMatrix(first_day.date(), values)
-        prediction = MODELS[method]().fit(matrix).predict(horizon)
+        model = (WeekdayProfile(holiday_country=holiday_country)
+                 if method == WeekdayProfile.name else MODELS[method]())
+        prediction = model.fit(matrix).predict(horizon)
         notes = prediction.notes
         if n_days < SHORT_HISTORY_DAYS and "short history" not in " ".join(notes):
             notes = [f"{note} [short history: {n_days} days]" for note in notes]

@@ -77,6 +77,13 @@ def finnish_holidays(years: range | list[int]) -> holidays.HolidayBase:
     return holidays.Finland(years=list(years))
 
 
+def public_holidays(country: str | None, years: range | list[int]) -> holidays.HolidayBase:
+    """Public holidays of a country (ISO code, e.g. "FI"); none when country is None."""
+    if country is None:
+        return holidays.HolidayBase()
+    return holidays.country_holidays(country, years=list(years))
+
+
 class SeasonalNaive:
     """Same slot on the most recent same weekday (last week when history is recent)."""
 
@@ -143,17 +150,24 @@ class WeekdayProfile:
     - Intraday profile: per weekday, contacts per slot over contacts per day, summed over
       the last `profile_weeks` weeks of normal days. A slot never used there forecasts 0
       (closed).
-    - Finnish public holidays: the ratio of each observed holiday's total to its weekday
-      level in the weeks before it; a holiday seen before uses its own latest ratio, else
-      the median over all observed holidays. With none observed, a holiday is forecast like
-      a Sunday (closed if the queue is closed on Sundays).
+    - Public holidays (Finnish unless `holiday_country` says otherwise): the ratio of each
+      observed holiday's total to its weekday level in the weeks before it; a holiday seen
+      before uses its own latest ratio, else the median over all observed holidays. With
+      none observed, a holiday is forecast like a Sunday (closed if closed on Sundays).
     - Short history: with under two weeks, what there is (a weekday seen once is its own
       level and profile; an unseen weekday takes the mean of the days seen); the note says so.
     """
 
     name = "weekday_profile"
 
-    def __init__(self, level_weeks: int = 6, trend_weeks: int = 12, profile_weeks: int = 8):
+    def __init__(
+        self,
+        level_weeks: int = 6,
+        trend_weeks: int = 12,
+        profile_weeks: int = 8,
+        holiday_country: str | None = "FI",
+    ):
+        self.holiday_country = holiday_country
         self.level_weeks = level_weeks
         self.trend_weeks = trend_weeks
         self.profile_weeks = profile_weeks
@@ -164,7 +178,7 @@ class WeekdayProfile:
         y = history.values
         days = history.days
         totals = history.totals()
-        calendar = finnish_holidays(range(days[0].year, days[-1].year + 2))
+        calendar = public_holidays(self.holiday_country, range(days[0].year, days[-1].year + 2))
         self.calendar = calendar
         normal = np.array([d not in calendar for d in days])
         self.short = history.n_days < 14
