@@ -50,6 +50,8 @@ def traffic_erlangs(contacts: float, aht_seconds: float, interval_minutes: int) 
     """Offered load A = contacts x AHT / interval length, in Erlangs."""
     if contacts <= 0:
         return 0.0
+    if not (math.isfinite(contacts) and math.isfinite(aht_seconds) and aht_seconds > 0):
+        raise ValueError(f"need finite contacts and a positive AHT, not {contacts}, {aht_seconds}")
     return contacts * aht_seconds / (interval_minutes * 60)
 
 
@@ -148,7 +150,10 @@ def raw_agents_erlang_c(
 def required_agents(
     contacts: float, aht_seconds: float, interval_minutes: int, target: ServiceTarget
 ) -> int:
-    """Agents to schedule for a voice queue: exact smallest Erlang C N, then shrinkage."""
+    """Agents to schedule for a voice queue: exact smallest Erlang C N, then shrinkage.
+
+    `target.concurrency` is ignored here; chat goes through `required_agents_chat`.
+    """
     if contacts <= 0:
         return 0
     _check_target(target)
@@ -231,7 +236,8 @@ def requirement_frame(
     `forecast` needs columns interval_start (UTC), queue, contacts, aht_seconds. `channels`
     maps queue -> voice/chat/email. `opening_hours` (optional) marks when email work can be
     done; without it every interval in the forecast counts as open.
-    Returns interval_start, queue, contacts, aht_seconds, model, raw_agents, required_agents.
+    Returns interval_start, queue, contacts, aht_seconds, model, raw_agents, required_agents,
+    sorted by queue and interval_start; raw_agents is before shrinkage.
     """
     missing = {"interval_start", "queue", "contacts", "aht_seconds"} - set(forecast.columns)
     if missing:
@@ -242,7 +248,7 @@ def requirement_frame(
     aht = frame["aht_seconds"].to_numpy(dtype=float)
     if np.any(contacts < 0) or np.any(~np.isfinite(contacts)):
         raise ValueError("forecast contacts must be finite and non-negative")
-    bad_aht = (contacts > 0) & ~(aht > 0)
+    bad_aht = (contacts > 0) & ~((aht > 0) & np.isfinite(aht))
     if bad_aht.any():
         row = frame.loc[np.flatnonzero(bad_aht)[0]]
         raise ValueError(f"queue {row['queue']} has contacts but no positive AHT at "

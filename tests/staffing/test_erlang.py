@@ -169,3 +169,9 @@ def test_no_contacts_needs_no_agents():
 )
 def test_shrinkage_rounds_up_without_float_off_by_one(raw, shrinkage, expected):
     assert apply_shrinkage(raw, shrinkage) == expected
+
+
+@pytest.mark.parametrize("aht", [0.0, -5.0, float("nan"), float("inf")])
+def test_contacts_without_a_usable_aht_are_an_error(aht):
+    with pytest.raises(ValueError, match="AHT"):
+        required_agents(5, aht, 30, ServiceTarget())
