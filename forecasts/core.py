@@ -59,7 +59,7 @@ def forecast(
     )
     last_day = past["_day"].max()
     target_starts = pd.date_range(grid.start_utc, grid.end_utc, freq=f"{interval_minutes}min",
-                                  inclusive="left")
+                                  inclusive="left").as_unit("ns")
     target_local = target_starts.tz_convert(timezone)
     target_day = (target_local.tz_localize(None).normalize() - pd.Timestamp(start)).days
     target_slot = (target_local.hour * 60 + target_local.minute) // interval_minutes
