@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain import Problem
+from scheduler import coverage
+from scheduler.domain import Problem, Roster
 from scheduler.variables import Variables
+
+Counter = Callable[[Problem, Roster], Mapping[str, tuple[int, ...]]]
 
 
 @dataclass(frozen=True)
@@ -17,11 +20,19 @@ class SoftTerm:
 
     name: str
     expression: cp_model.LinearExprT
+    count: Counter  # the same quantity per queue and interval, computed from a roster
+    slack: Mapping[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+
+    def hint(self, model: cp_model.CpModel, problem: Problem, roster: Roster) -> None:
+        """Hint the slack variables with their values in a roster, completing a roster hint."""
+        counts = self.count(problem, roster)
+        for (queue, t), var in self.slack.items():
+            model.add_hint(var, counts[queue][t])
 
 
 def understaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -> SoftTerm:
     """Missing agents per queue and interval, weighted by the queue's shortfall weight."""
-    terms, weights = [], []
+    terms, weights, slack = [], [], {}
     constant = 0
     for queue in problem.queues:
         for t, required in enumerate(problem.requirement[queue.key]):
@@ -34,13 +45,15 @@ def understaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -> So
             shortfall = model.new_int_var(0, required, f"shortfall[{queue.key},{t}]")
             model.add(shortfall >= required - sum(working))
             terms.append(shortfall)
+            slack[queue.key, t] = shortfall
             weights.append(queue.shortfall_weight)
-    return SoftTerm("understaffing", cp_model.LinearExpr.weighted_sum(terms, weights) + constant)
+    expression = cp_model.LinearExpr.weighted_sum(terms, weights) + constant
+    return SoftTerm("understaffing", expression, coverage.shortfall, slack)
 
 
 def overstaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -> SoftTerm:
     """Surplus agents per queue and interval, weighted by the queue's overstaffing weight."""
-    terms, weights = [], []
+    terms, weights, slack = [], [], {}
     for queue in problem.queues:
         for t, required in enumerate(problem.requirement[queue.key]):
             working = v.queue_activities(queue.key, t)
@@ -49,8 +62,10 @@ def overstaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -> Sof
             surplus = model.new_int_var(0, len(working) - required, f"surplus[{queue.key},{t}]")
             model.add(surplus >= sum(working) - required)
             terms.append(surplus)
+            slack[queue.key, t] = surplus
             weights.append(queue.overstaffing_weight)
-    return SoftTerm("overstaffing", cp_model.LinearExpr.weighted_sum(terms, weights))
+    expression = cp_model.LinearExpr.weighted_sum(terms, weights)
+    return SoftTerm("overstaffing", expression, coverage.overstaffing, slack)
 
 
 SoftRule = Callable[[cp_model.CpModel, Problem, Variables], SoftTerm]

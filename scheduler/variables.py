@@ -114,6 +114,10 @@ class Variables:
         for (a, d, i), x in self.shift.items():
             c = self.candidates[a][d][i]
             self.model.add_hint(x, (a, c.start, c.end) in shifts)
+        worked = {(a, d) for (a, d, i) in self.shift if (a, self.candidates[a][d][i].start,
+                                                          self.candidates[a][d][i].end) in shifts}
+        for key, works in self.works.items():
+            self.model.add_hint(works, key in worked)
         for (a, _, s), b in self.break_start.items():
             self.model.add_hint(b, (a, s) in breaks)
         for key, y in self.activity.items():

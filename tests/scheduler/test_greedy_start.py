@@ -1,0 +1,23 @@
+"""The greedy roster that seeds the solver is itself a valid roster."""
+
+from __future__ import annotations
+
+from tiny_instances import hours, make_agent, make_problem
+
+from scheduler.coverage import coverage
+from scheduler.greedy import greedy_roster
+from scheduler.validate import validate
+
+
+def test_greedy_roster_is_valid_and_covers_demand_it_can():
+    agents = (
+        make_agent("a1", skills=("q1",), min_week=7 * 200),
+        make_agent("a2", skills=("q1", "q2"), min_week=7 * 200),
+        make_agent("a3", skills=("q2",), time_off=()),
+    )
+    problem = make_problem(agents, days=3, queues=("q1", "q2"),
+                           need={"q1": hours(8, 16), "q2": hours(12, 20)})
+    roster = greedy_roster(problem)
+    assert validate(problem, roster) == []
+    covered = coverage(problem, roster)
+    assert sum(covered["q1"]) >= 3 * 6 and sum(covered["q2"]) >= 3 * 6
