@@ -59,9 +59,9 @@ def agent_candidates(problem: Problem, agent: Agent) -> dict[int, tuple[Candidat
     """Candidate shifts of one agent keyed by local day index (days without any are left out).
 
     Approved time off and the contract's daily maximum are applied here: such shifts are never
-    generated. A shift whose working intervals would fall where none of the agent's queues is
-    open is dropped too, unless the meal break can cover those intervals, because an agent on
-    shift must work an open queue they are certified for.
+    generated. A shift during which none of the agent's queues is ever open is dropped too;
+    a shift that is partly outside opening hours stays, its closed intervals being back-office
+    work that the `off_queue` penalty makes the solver avoid where it can.
     """
     grid, rule = problem.grid, agent.shift_rule
     open_any = skilled_open(problem, agent)
@@ -105,8 +105,8 @@ def _candidate(
     if len(closed) == end - start:
         return None
     if not rule.needs_meal_break(length_minutes):
-        return None if closed else Candidate(day, start, end, length_minutes)
-    starts = _meal_break_starts(rule, grid, start, end, closed, length_break)
+        return Candidate(day, start, end, length_minutes)
+    starts = _meal_break_starts(rule, grid, start, end, [], length_break)
     if not starts:
         return None
     unpaid = 0 if rule.meal_break_paid else length_break * grid.interval_minutes

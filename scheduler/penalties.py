@@ -68,6 +68,20 @@ def overstaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -> Sof
     return SoftTerm("overstaffing", expression, coverage.overstaffing, slack)
 
 
+OFF_QUEUE_WEIGHT = 2  # per agent-interval: above overstaffing, so a spare agent takes calls
+
+
+def off_queue(model: cp_model.CpModel, problem: Problem, v: Variables) -> SoftTerm:
+    """Paid working intervals spent on no queue (back-office work while queues are closed)."""
+    working, on_queue = [], []
+    for agent in problem.agents:
+        for t in v.agent_intervals(agent.key):
+            working.append(v.on_shift(agent.key, t) - v.on_break(agent.key, t))
+            on_queue.extend(v.agent_activities(agent.key, t).values())
+    expression = OFF_QUEUE_WEIGHT * (sum(working) - sum(on_queue))
+    return SoftTerm("off_queue", expression, lambda _problem, _roster: {})
+
+
 SoftRule = Callable[[cp_model.CpModel, Problem, Variables], SoftTerm]
 
-SOFT_TERMS: tuple[SoftRule, ...] = (understaffing, overstaffing)
+SOFT_TERMS: tuple[SoftRule, ...] = (understaffing, overstaffing, off_queue)

@@ -39,15 +39,16 @@ def meal_break(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
 def one_queue_per_working_interval(
     model: cp_model.CpModel, problem: Problem, v: Variables
 ) -> None:
-    """On shift and not on break, an agent works exactly one open queue they are certified for.
+    """On shift and not on break, an agent works at most one open queue they are certified for.
 
-    Off shift or on break the agent works no queue, so activities stay inside the shift.
+    Off shift or on break the agent works no queue, so activities stay inside the shift. A
+    working interval with no queue is back-office work, penalised by `off_queue`.
     """
     for agent in problem.agents:
         a = agent.key
         for t in v.agent_intervals(a):
             working = v.agent_activities(a, t).values()
-            model.add(sum(working) == v.on_shift(a, t) - v.on_break(a, t))
+            model.add(sum(working) <= v.on_shift(a, t) - v.on_break(a, t))
 
 
 def daily_rest(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:

@@ -130,8 +130,7 @@ def _meal_break(grid: Grid, agent: Agent, shift: Shift) -> list[Violation]:
 
 
 def _activities(problem: Problem, agent: Agent, shift: Shift) -> list[Violation]:
-    """Activities are certified, open, inside the shift, apart from breaks and each other,
-    and cover every working interval."""
+    """Activities are certified, open, inside the shift, apart from breaks and each other."""
     grid, found = problem.grid, []
 
     def add(name: str, message: str) -> None:
@@ -154,10 +153,6 @@ def _activities(problem: Problem, agent: Agent, shift: Shift) -> list[Violation]
         busy.update(range(a0, a1))
     if any(count > 1 for count in busy.values()):
         add("activity_overlap", "two activities at the same time")
-    idle = [t for t in range(first, end) if t not in resting and busy[t] == 0]
-    if idle:
-        add("one_queue_per_working_interval",
-            f"no queue assigned at {', '.join(_clock(grid, grid.interval_start(t)) for t in idle)}")
     return found
 
 

@@ -114,7 +114,7 @@ def test_contract_minimum_forces_hours_without_demand():
     result = solve(problem, time_limit_seconds=5)
     assert_valid(problem, result)
     assert sum(s.paid_minutes for s in result.roster.shifts) == 240
-    assert result.penalties == {"understaffing": 0, "overstaffing": 4}
+    assert result.penalties == {"understaffing": 0, "overstaffing": 4, "off_queue": 0}
 
 
 def test_weekly_maximum_caps_hours_despite_demand():

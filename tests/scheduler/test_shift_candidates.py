@@ -35,10 +35,13 @@ def test_meal_break_window_in_intervals_and_unpaid_minutes():
     assert c.paid_minutes == 420
 
 
-def test_shift_past_closing_is_dropped_and_break_may_not_cover_it():
-    agent = make_agent(earliest_start_minute=8 * 60, latest_start_minute=16 * 60)
+def test_shift_past_closing_stays_a_candidate_but_one_wholly_closed_does_not():
+    """Time past closing is back-office work; a shift with no open interval is pointless."""
+    agent = make_agent(earliest_start_minute=8 * 60, latest_start_minute=20 * 60)
     problem = make_problem((agent,))  # open 08-20
-    assert max(start + length for start, length in starts_and_lengths(problem, agent)) == 20
+    shifts = starts_and_lengths(problem, agent)
+    assert (16, 8) in shifts  # 16-24, half of it after closing
+    assert all(start < 20 for start, _ in shifts)  # a 20:00 start would be wholly closed
 
 
 def test_no_candidates_on_time_off_or_when_no_skilled_queue_opens():

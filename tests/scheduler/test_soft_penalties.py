@@ -14,7 +14,7 @@ def test_understaffing_is_weight_times_missing_agent_intervals():
                            shortfall_weight=70)
     result = solve(problem, time_limit_seconds=5)
     assert_valid(problem, result)
-    assert result.penalties == {"understaffing": 70 * 4, "overstaffing": 0}
+    assert result.penalties == {"understaffing": 70 * 4, "overstaffing": 0, "off_queue": 0}
     assert result.objective == 280
     assert result.shortfall["q1"][8:12] == (1, 1, 1, 1)
     assert sum(result.shortfall["q1"]) == 4
@@ -25,7 +25,7 @@ def test_overstaffing_counts_surplus_agent_intervals():
     problem = make_problem(agents, need={"q1": hours(8, 12)})
     result = solve(problem, time_limit_seconds=5)
     assert_valid(problem, result)
-    assert result.penalties == {"understaffing": 0, "overstaffing": 4}
+    assert result.penalties == {"understaffing": 0, "overstaffing": 4, "off_queue": 0}
     assert sum(result.overstaffing["q1"]) == 4
 
 
@@ -60,3 +60,15 @@ def test_progress_reports_improving_solutions_and_hint_is_accepted():
     again = solve(problem, time_limit_seconds=5, hint=first.roster)
     assert_valid(problem, again)
     assert again.objective == first.objective
+
+
+def test_solver_avoids_back_office_time_when_queue_work_exists():
+    """With a queue open only 08-16, the agent's 8 h shift is placed inside opening hours."""
+    agent = make_agent(earliest_start_minute=6 * 60, latest_start_minute=12 * 60,
+                       lengths_minutes=(480,), meal_break_over_minutes=600, min_week=480)
+    problem = make_problem((agent,), open_hours={"q1": hours(8, 16)}, need={"q1": hours(9, 10)})
+    result = solve(problem, time_limit_seconds=5)
+    assert_valid(problem, result)
+    assert result.penalties["off_queue"] == 0
+    (shift,) = result.roster.shifts
+    assert problem.grid.local(problem.grid.index_of(shift.start)).hour == 8
