@@ -86,8 +86,9 @@ def run_demo(
         )
         session.commit()
         print()
-        _done(started, f"{result.status}, {len(result.roster.shifts)} shifts, "
-                       f"gap {result.gap:.1%}, validator: no broken rules")
+        penalties = ", ".join(f"{name} {value:,}" for name, value in result.penalties.items())
+        _done(started, f"{result.status}, {len(result.roster.shifts)} shifts ({penalties}); "
+                       "validator: no broken rules")
         published = publish(session, roster.id)
         session.commit()
         print(f"• Published roster #{roster.id} as version {published.version}")
