@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
+import waitress
 from sqlmodel import Session
 
 from fixtures.history import generate_history
@@ -143,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     app = create_app({"DATABASE_URL": args.database_url} if args.database_url else None)
     print(f"\nServing Vuoro on http://{args.host}:{args.port}  (Ctrl+C stops)")
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    waitress.serve(app, host=args.host, port=args.port, threads=8)
     return 0
 
 
