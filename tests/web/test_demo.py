@@ -1,0 +1,38 @@
+"""`vuoro demo` end to end on the full demo world: the published roster breaks no hard rule."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from scheduler.validate import validate
+from web import create_app
+from web import models as m
+from web.cli import run_demo
+from web.db import make_engine
+from web.planning import build_problem, grid_of, load_roster
+
+
+def test_demo_publishes_a_valid_roster_and_every_role_can_log_in(tmp_path: Path) -> None:
+    """The demo seeds, forecasts, solves and publishes; its logins work for each role."""
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    world = run_demo(database_url=url, seed=7, today=date(2026, 11, 18), time_limit_seconds=10)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        roster = session.exec(select(m.Roster).where(m.Roster.status == "published")).one()
+        assert roster.start_day == date(2026, 11, 23)
+        problem = build_problem(session, requirement_id=roster.requirement_id, grid=grid_of(roster))
+        stored = load_roster(session, roster.id)
+        assert validate(problem, stored) == []
+        assert len({s.agent for s in stored.shifts}) >= 60, "most agents get shifts"
+    engine.dispose()
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": url})
+    for role in ("coordinator", "agent", "client"):
+        user = next(u for u in world.users if u.role == role)
+        client = app.test_client()
+        form = {"username": user.username, "password": user.password}
+        response = client.post("/login", data=form)
+        assert response.status_code == 302, f"{role} demo login fails"
+        assert client.get(response.headers["Location"], follow_redirects=True).status_code == 200
