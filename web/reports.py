@@ -116,14 +116,27 @@ def shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None 
             )
     views: dict[int, list[ShiftView]] = defaultdict(list)
     for s in shifts:
-        mine = sorted(blocks[s.id], key=lambda b: b.start)
+        start, end = _local(grid, s.start), _local(grid, s.end)
+        mine = _with_back_office(sorted(blocks[s.id], key=lambda b: b.start), start, end)
         unpaid = sum(
             int((b.end - b.start).total_seconds() // 60) for b in mine if b.kind == "meal"
         )
         length = int((s.end - s.start).total_seconds() // 60)
-        start, end = _local(grid, s.start), _local(grid, s.end)
         views[s.agent_id].append(ShiftView(s.day, start, end, length - unpaid, tuple(mine)))
     return views
+
+
+def _with_back_office(blocks: list[Block], start: datetime, end: datetime) -> tuple[Block, ...]:
+    """Fill the parts of a shift with no queue and no break as back-office work."""
+    filled, cursor = [], start
+    for block in blocks:
+        if block.start > cursor:
+            filled.append(Block(cursor, block.start, "back_office"))
+        filled.append(block)
+        cursor = max(cursor, block.end)
+    if cursor < end:
+        filled.append(Block(cursor, end, "back_office"))
+    return tuple(filled)
 
 
 def roster_week(session: Session, roster: m.Roster) -> list[AgentWeek]:
