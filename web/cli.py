@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from fixtures.history import generate_history
 from fixtures.world import DemoWorld, build_world
+from forecasts import cli as forecast_cli
 from scheduler.grid import Grid
 from web import create_app
 from web.db import create_schema, make_engine, reset_schema
@@ -117,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vuoro", description=__doc__)
     parser.add_argument("--database-url", help="SQLAlchemy URL (default: $DATABASE_URL or SQLite)")
     commands = parser.add_subparsers(dest="command", required=True)
+    forecast_cli.register(commands)
     demo = commands.add_parser("demo", help="seed, forecast, solve, publish and serve the demo")
     demo.add_argument("--no-serve", action="store_true", help="stop after publishing")
     demo.add_argument("--seed", type=int, default=7)
@@ -128,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("init-db", help="create the database tables")
     args = parser.parse_args(argv)
 
+    if args.command == "forecast":
+        return forecast_cli.run(args)
     if args.command == "init-db":
         create_schema(make_engine(args.database_url))
         print("Database ready.")

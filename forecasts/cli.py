@@ -1,0 +1,227 @@
+"""The `vuoro forecast` command: forecast or backtest a history CSV, files only (no database)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from forecasts.backtest import (
+    AUTO,
+    HORIZONS,
+    METHODS,
+    SELECTION_HORIZON,
+    backtest,
+    choose_model,
+    summarise,
+    weekly_origins,
+)
+from forecasts.core import forecast
+from forecasts.history import HistoryError, read_history_csv
+
+OUTPUT_COLUMNS = (
+    "interval_start", "client", "channel", "language",
+    "contacts", "contacts_low", "contacts_high", "aht_seconds",
+)
+AUTO_ORIGINS = 4  # weekly origins the automatic choice is backtested on
+DEFAULT_METHOD = "weekday_profile"  # when the history is too short to backtest
+EXIT_BAD_INPUT = 2
+
+
+def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the `forecast` subcommand (and its `backtest` action) to the `vuoro` parser."""
+    parser = commands.add_parser(
+        "forecast", help="forecast contacts and AHT per queue from a history CSV",
+        description="Forecast from a history CSV (`vuoro forecast --history ... --out ...`) "
+                    "or backtest the methods on it (`vuoro forecast backtest --history ...`).",
+    )
+    parser.add_argument("action", nargs="?", choices=["backtest"],
+                        help="backtest every method instead of forecasting")
+    parser.add_argument("--history", required=True, type=Path, help="history CSV file")
+    parser.add_argument("--start", type=date.fromisoformat,
+                        help="first forecast day (default: the day after the history ends)")
+    parser.add_argument("--horizon", type=days_option, default=14, help="e.g. 14d or 2w")
+    parser.add_argument("--interval", type=minutes_option, default=30, help="15min, 30min or 1h")
+    parser.add_argument("--out", type=Path, help="forecast CSV to write")
+    parser.add_argument("--timezone", default="Europe/Helsinki")
+    parser.add_argument("--method", default=AUTO, choices=[AUTO, *METHODS])
+    parser.add_argument("--holidays", default="FI",
+                        help="public-holiday country code (e.g. FI, IL) or 'none'")
+    parser.add_argument("--origins", type=int, default=4, help="backtest: weekly origins")
+    parser.add_argument("--horizons", type=horizons_option, default=HORIZONS,
+                        help="backtest: horizons in days, e.g. 1,7")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `vuoro forecast [backtest]`; bad input prints one line and returns 2."""
+    try:
+        if args.action == "backtest":
+            return _run_backtest(args)
+        return _run_forecast(args)
+    except (HistoryError, ValueError, OSError) as exc:
+        print(f"vuoro forecast: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def days_option(text: str) -> int:
+    """'14d', '2w' or '14' as a number of days."""
+    match = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", text.lower())
+    if not match or int(match[1]) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a horizon like 14d or 2w")
+    return int(match[1]) * (7 if match[2] == "w" else 1)
+
+
+def minutes_option(text: str) -> int:
+    """'30min', '1h' or '30' as minutes."""
+    match = re.fullmatch(r"\s*(\d+)\s*(min|m|h)?\s*", text.lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an interval like 30min or 1h")
+    return int(match[1]) * (60 if match[2] == "h" else 1)
+
+
+def horizons_option(text: str) -> tuple[int, ...]:
+    """'1,7' as (1, 7)."""
+    try:
+        values = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of days like 1,7") from exc
+    if not values or values[0] <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of days like 1,7")
+    return values
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr: `progress(done, total)`."""
+
+    def __init__(self, label: str, width: int = 30, stream=None) -> None:
+        self.label = label
+        self.width = width
+        self.stream = stream if stream is not None else sys.stderr
+
+    def __call__(self, done: int, total: int) -> None:
+        """Redraw the bar; end the line when done."""
+        filled = int(self.width * done / total) if total else self.width
+        bar = "█" * filled + "·" * (self.width - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {done}/{total}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def forecast_auto(history: pd.DataFrame, *, start: date, days: int, interval_minutes: int,
+                  timezone: str, holiday_country: str | None,
+                  progress=None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Forecast each queue with the method its backtest before `start` picks.
+
+    Returns the forecast frame and the method per queue. With too little history for
+    `AUTO_ORIGINS` weekly origins, every queue uses DEFAULT_METHOD.
+    """
+    past = history[history["interval_start"] < pd.Timestamp(start, tz=timezone).tz_convert("UTC")]
+    if past.empty:
+        raise ValueError(f"no history before {start.isoformat()} to forecast from")
+    first_day = past["interval_start"].min().tz_convert(timezone).date()
+    origins = weekly_origins(past, count=AUTO_ORIGINS, horizon_days=SELECTION_HORIZON,
+                             timezone=timezone)
+    queues = sorted(past["queue"].unique())
+    if origins[0] - first_day < timedelta(weeks=2):
+        chosen = dict.fromkeys(queues, DEFAULT_METHOD)
+    else:
+        results = backtest(past, origins=origins, interval_minutes=interval_minutes,
+                           horizons=(SELECTION_HORIZON,), timezone=timezone,
+                           holiday_country=holiday_country, progress=progress)
+        chosen = {**dict.fromkeys(queues, DEFAULT_METHOD), **choose_model(results).to_dict()}
+    frames = []
+    for method in sorted(set(chosen.values())):
+        subset = history[history["queue"].isin([q for q, m in chosen.items() if m == method])]
+        frames.append(forecast(subset, start=start, days=days, interval_minutes=interval_minutes,
+                               timezone=timezone, method=method,
+                               holiday_country=holiday_country))
+    out = pd.concat(frames, ignore_index=True).sort_values(["queue", "interval_start"])
+    return out.reset_index(drop=True), chosen
+
+
+def forecast_csv_frame(result: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """The forecast frame in the output CSV's columns, times local ISO 8601 with offset."""
+    out = result.loc[:, list(OUTPUT_COLUMNS)].copy()
+    local = out["interval_start"].dt.tz_convert(timezone)
+    out["interval_start"] = [t.isoformat() for t in local]
+    for column in ("contacts", "contacts_low", "contacts_high"):
+        out[column] = out[column].round(3)
+    out["aht_seconds"] = out["aht_seconds"].round(1)
+    return out
+
+
+def _holiday_country(text: str) -> str | None:
+    """The --holidays option: a country code, or None for 'none'."""
+    return None if text.strip().lower() in ("", "none") else text.strip().upper()
+
+
+def _run_forecast(args: argparse.Namespace) -> int:
+    """Read, forecast and write the CSV (through a temporary file: all or nothing)."""
+    if args.out is None:
+        raise ValueError("--out FILE.csv is required to forecast")
+    history = read_history_csv(args.history, timezone=args.timezone)
+    start = args.start or (
+        history["interval_start"].max().tz_convert(args.timezone).date() + timedelta(days=1))
+    country = _holiday_country(args.holidays)
+    if args.method == AUTO:
+        result, chosen = forecast_auto(
+            history, start=start, days=args.horizon, interval_minutes=args.interval,
+            timezone=args.timezone, holiday_country=country,
+            progress=ProgressBar("choosing methods"))
+        for queue, method in chosen.items():
+            print(f"{queue}: {method}", file=sys.stderr)
+    else:
+        result = forecast(history, start=start, days=args.horizon,
+                          interval_minutes=args.interval, timezone=args.timezone,
+                          method=args.method, holiday_country=country)
+    _write_atomically(forecast_csv_frame(result, args.timezone), args.out)
+    print(f"wrote {len(result):,} rows for {result['queue'].nunique()} queue(s) "
+          f"from {start.isoformat()} to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _run_backtest(args: argparse.Namespace) -> int:
+    """Backtest every method over weekly origins and print the pooled table."""
+    if args.origins < 1:
+        raise ValueError("--origins must be at least 1")
+    history = read_history_csv(args.history, timezone=args.timezone)
+    origins = weekly_origins(history, count=args.origins, horizon_days=max(args.horizons),
+                             timezone=args.timezone)
+    first_day = history["interval_start"].min().tz_convert(args.timezone).date()
+    if origins[0] <= first_day:
+        raise ValueError(f"the history is too short for {args.origins} weekly origins "
+                         f"at a {max(args.horizons)}-day horizon")
+    results = backtest(history, origins=origins, interval_minutes=args.interval,
+                       horizons=args.horizons, timezone=args.timezone,
+                       holiday_country=_holiday_country(args.holidays),
+                       progress=ProgressBar("backtesting"))
+    print(format_summary(summarise(results)))
+    return 0
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """The pooled backtest as a plain-text table per queue, model and horizon."""
+    table = summary.rename(columns={"horizon_days": "horizon"}).copy()
+    table["horizon"] = table["horizon"].map(lambda h: f"{h}d")
+    return table.to_string(index=False, float_format=lambda x: f"{x:.3f}")
+
+
+def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Write a CSV so that a failure leaves no partial file behind."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            frame.to_csv(stream, index=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
