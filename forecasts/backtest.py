@@ -117,25 +117,37 @@ def choose_model(results: pd.DataFrame, horizon_days: int = SELECTION_HORIZON) -
     return best.set_index("queue")["model"].rename("model")
 
 
-def with_auto(results: pd.DataFrame, *, selection_origins: int = 4,
-              horizon_days: int = SELECTION_HORIZON) -> pd.DataFrame:
-    """Add rows for model "auto": at each origin, per queue, the method `choose_model` picks
-    from the `selection_origins` earlier origins whose windows ended by that origin.
+def auto_choices(results: pd.DataFrame, *, selection_origins: int = 4,
+                 horizon_days: int = SELECTION_HORIZON) -> pd.DataFrame:
+    """Per origin and queue, the method `choose_model` picks from the `selection_origins`
+    latest earlier origins whose windows had ended by that origin (columns queue, origin, model).
 
-    Origins without enough earlier results get no auto rows, so auto never peeks.
+    Origins without enough earlier results get no choice, so the choice never peeks.
     """
     base = results[results["model"] != AUTO]
-    added = []
+    picks = []
     for origin in sorted(base["origin"].unique()):
         earlier = base[base["origin"] + timedelta(days=horizon_days) <= origin]
         chosen_origins = sorted(earlier["origin"].unique())[-selection_origins:]
         if len(chosen_origins) < selection_origins:
             continue
         chosen = choose_model(earlier[earlier["origin"].isin(chosen_origins)], horizon_days)
-        now = base[base["origin"] == origin]
-        pick = now[now["model"] == now["queue"].map(chosen)]
-        added.append(pick.assign(model=AUTO))
-    return pd.concat([results, *added], ignore_index=True) if added else results
+        picks.append(pd.DataFrame({"queue": chosen.index, "origin": origin,
+                                   "model": chosen.to_numpy()}))
+    if not picks:
+        return pd.DataFrame(columns=["queue", "origin", "model"])
+    return pd.concat(picks, ignore_index=True)
+
+
+def with_auto(results: pd.DataFrame, *, selection_origins: int = 4,
+              horizon_days: int = SELECTION_HORIZON) -> pd.DataFrame:
+    """Add rows for model "auto": at each origin, the scores of the method `auto_choices` picks."""
+    base = results[results["model"] != AUTO]
+    picks = auto_choices(base, selection_origins=selection_origins, horizon_days=horizon_days)
+    if picks.empty:
+        return results
+    added = base.merge(picks, on=["queue", "origin", "model"]).assign(model=AUTO)
+    return pd.concat([results, added[list(RESULT_COLUMNS)]], ignore_index=True)
 
 
 def _with_actuals(predicted: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
