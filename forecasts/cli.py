@@ -107,6 +107,8 @@ class ProgressBar:
 
     def __call__(self, done: int, total: int) -> None:
         """Redraw the bar; end the line when done."""
+        if not self.stream.isatty() and done < total:
+            return  # a log file gets the finished bar only, not every redraw
         filled = int(self.width * done / total) if total else self.width
         bar = "█" * filled + "·" * (self.width - filled)
         self.stream.write(f"\r{self.label} [{bar}] {done}/{total}")
