@@ -108,8 +108,9 @@ class Contract:
     def week_bounds(self, days_in_period: int, days_off: int) -> tuple[int, int]:
         """Paid-minute bounds for one ISO week of which `days_in_period` days are planned.
 
-        A partial week scales the bounds by days/7; each day of approved time off lowers the
-        minimum by a fifth of the weekly minimum (a working week has five days).
+        A partial week scales the bounds by days/7; each day of approved time off, and each
+        public holiday falling on a weekday, lowers the minimum by a fifth of the weekly
+        minimum (a working week has five days; Finnish "arkipyhä" shortens the week).
         """
         share = days_in_period / 7
         minimum = self.min_minutes_per_week * share - days_off * self.min_minutes_per_week / 5
@@ -143,6 +144,7 @@ class Problem:
     agents: tuple[Agent, ...]
     requirement: Mapping[str, tuple[int, ...]]
     is_open: Mapping[str, tuple[bool, ...]]
+    holidays: frozenset[date] = frozenset()  # public holidays in the period
 
     def __post_init__(self) -> None:
         n = self.grid.n_intervals
@@ -168,6 +170,15 @@ class Problem:
     def queue(self, key: str) -> Queue:
         """The queue with this key."""
         return next(q for q in self.queues if q.key == key)
+
+    def week_bounds(self, agent: Agent, days: list[int]) -> tuple[int, int]:
+        """Contract paid-minute bounds of an agent for the planned days of one ISO week."""
+        off = 0
+        for d in days:
+            day = self.grid.day_list[d]
+            if day in agent.time_off or (day in self.holidays and day.weekday() < 5):
+                off += 1
+        return agent.contract.week_bounds(len(days), off)
 
     def weeks(self) -> dict[tuple[int, int], list[int]]:
         """Day indices of the period grouped by ISO (year, week)."""

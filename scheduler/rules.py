@@ -89,8 +89,7 @@ def weekly_paid_minutes(model: cp_model.CpModel, problem: Problem, v: Variables)
 def week_bounds(problem: Problem, agent_key: str, days: list[int]) -> tuple[int, int]:
     """Contract paid-minute bounds of an agent for the planned days of one ISO week."""
     agent = next(a for a in problem.agents if a.key == agent_key)
-    off = sum(1 for d in days if problem.grid.day_list[d] in agent.time_off)
-    return agent.contract.week_bounds(len(days), off)
+    return problem.week_bounds(agent, days)
 
 
 HARD_RULES: tuple[HardRule, ...] = (

@@ -187,8 +187,7 @@ def _weekly_paid_minutes(problem: Problem, agent: Agent, shifts: list[Shift]) ->
     found = []
     for (_, week), days in problem.weeks().items():
         day_dates = {problem.grid.day_list[d] for d in days}
-        off = len(day_dates & agent.time_off)
-        low, high = agent.contract.week_bounds(len(days), off)
+        low, high = problem.week_bounds(agent, days)
         paid = sum(s.paid_minutes for s in shifts if s.day in day_dates)
         if not low <= paid <= high:
             found.append(Violation("weekly_paid_minutes", agent.key, None,

@@ -62,9 +62,15 @@ def shift_rule(row: m.ShiftRule) -> domain.ShiftRule:
     )
 
 
+def public_holidays(grid: Grid) -> frozenset[date]:
+    """Finnish public holidays within the grid's period."""
+    finnish = holidays.country_holidays("FI", years=sorted({d.year for d in grid.day_list}))
+    return frozenset(day for day in grid.day_list if day in finnish)
+
+
 def open_flags(grid: Grid, hours: domain.OpeningHours) -> tuple[bool, ...]:
     """Whether a queue is open in each interval of the grid (Finnish holidays count)."""
-    finnish = holidays.country_holidays("FI", years=sorted({d.year for d in grid.day_list}))
+    finnish = public_holidays(grid)
     flags = []
     for t in range(grid.n_intervals):
         local = grid.local(t)
@@ -106,6 +112,7 @@ def build_problem(session: Session, *, requirement_id: int, grid: Grid) -> domai
         agents=tuple(_agents(session, grid, key_of)),
         requirement={k: tuple(v) for k, v in requirement.items()},
         is_open={q.key: open_flags(grid, opening_hours(q)) for q in queue_rows},
+        holidays=public_holidays(grid),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from tiny_instances import MONDAY, assert_valid, hours, make_agent, make_problem
@@ -166,3 +167,16 @@ def test_spring_dst_day_rosters_on_23_hour_grid():
     assert_valid(problem, result)
     (shift,) = result.roster.shifts
     assert shift.length_minutes == 240
+
+
+def test_weekday_public_holiday_shortens_the_contract_week():
+    """A full-time week with a closed weekday holiday needs four days, not five (arkipyhä)."""
+    agent = make_agent(min_week=5 * 480, lengths_minutes=(480,), meal_break_over_minutes=600)
+    tuesday = MONDAY + timedelta(days=1)
+    closed_tuesday = {"q1": lambda d, m: d in (0, 2, 3, 4) and 8 * 60 <= m < 20 * 60}
+    problem = make_problem((agent,), days=7, open_hours=closed_tuesday)
+    assert solve(problem, time_limit_seconds=5).status == "INFEASIBLE"
+    with_holiday = replace(problem, holidays=frozenset({tuesday}))
+    result = solve(with_holiday, time_limit_seconds=5)
+    assert_valid(with_holiday, result)
+    assert sum(s.paid_minutes for s in result.roster.shifts) == 4 * 480
