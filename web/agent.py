@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
-from sqlmodel import col, select
+from sqlmodel import select
 
 from web import models as m
 from web.auth import role_required
+from web.clock import today
 from web.db import request_session
-from web.reports import shift_views
+from web.reports import upcoming_shifts
 
 bp = Blueprint("agent", __name__)
 
@@ -36,15 +35,5 @@ def shifts(agent_key: str):  # noqa: ANN201
         abort(404)
     if current_user.role == "agent" and current_user.agent_id != agent.id:
         abort(403)
-    today = date.today()
-    published = session.exec(
-        select(m.Roster).where(m.Roster.status == "published").order_by(col(m.Roster.start_day))
-    ).all()
-    upcoming = []
-    for roster in published:
-        if roster.start_day + timedelta(days=roster.days) <= today:
-            continue
-        upcoming.extend(
-            v for v in shift_views(session, roster, [agent.id]).get(agent.id, []) if v.day >= today
-        )
+    upcoming = upcoming_shifts(session, agent.id, today())
     return render_template("agent/shifts.html", agent=agent, shifts=upcoming)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -106,6 +106,7 @@ def login():  # noqa: ANN201
         if user is None:
             flash("Wrong username or password.", "error")
             return render_template("auth/login.html", username=username), 401
+        session.clear()  # a fresh session on login: no fixation of a pre-login cookie
         login_user(_as_login_user(user))
         return redirect(_as_login_user(user).home_url())
     return render_template("auth/login.html", username="")
@@ -115,4 +116,5 @@ def login():  # noqa: ANN201
 def logout():  # noqa: ANN201
     """Sign out."""
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))

@@ -17,8 +17,9 @@ from forecasts import cli as forecast_cli
 from scheduler import erlang_cli
 from scheduler.grid import Grid
 from web import create_app
+from web.clock import site_today
 from web.db import create_schema, make_engine, reset_schema
-from web.pipeline import load_history, make_forecast, make_requirement, make_roster
+from web.pipeline import plan_period
 from web.planning import publish
 from web.seed import seed_world, store_history
 
@@ -59,13 +60,13 @@ def run_demo(
     *, database_url: str | None, seed: int, today: date, time_limit_seconds: float
 ) -> DemoWorld:
     """Seed the demo world, forecast, staff, solve and publish next week's roster."""
-    engine = make_engine(database_url)
-    reset_schema(engine)
     started = _step("Generating the demo world and a year of contact history")
     world = build_world(seed, today=today)
     history = generate_history(
         world, end=today, weeks=56, interval_minutes=DEMO_INTERVAL_MINUTES, seed=seed
     )
+    engine = make_engine(database_url)
+    reset_schema(engine)  # only now: a failure above leaves the old database as it was
     with Session(engine) as session:
         seed_world(session, world)
         rows = store_history(session, history, DEMO_INTERVAL_MINUTES)
@@ -73,21 +74,16 @@ def run_demo(
     _done(started, f"{len(world.clients)} clients, {len(world.queues)} queues, "
                    f"{len(world.agents)} agents, {rows:,} history intervals")
     grid = Grid(world.start_day, 7, DEMO_INTERVAL_MINUTES)
+    started = _step(f"Forecasting and staffing the week of {grid.start_day:%d.%m.%Y}, then "
+                    f"rostering all clients at once (CP-SAT, up to {time_limit_seconds:.0f} s)")
     with Session(engine) as session:
-        started = _step(f"Forecasting the week of {grid.start_day:%d.%m.%Y} and staffing it")
-        forecast = make_forecast(session, load_history(session), grid=grid, created_by="demo")
-        requirement = make_requirement(session, forecast)
-        session.commit()
-        _done(started, f"forecast v{forecast.version}, requirement v{requirement.version}")
-        started = _step(f"Rostering all clients at once (CP-SAT, up to {time_limit_seconds:.0f} s)")
-        roster, result = make_roster(
+        roster, result = plan_period(
             session,
-            requirement,
             grid=grid,
             time_limit_seconds=time_limit_seconds,
+            created_by="demo",
             progress=SolveProgressBar(time_limit_seconds),
         )
-        session.commit()
         print()
         penalties = ", ".join(f"{name} {value:,}" for name, value in result.penalties.items())
         _done(started, f"{result.status}, {len(result.roster.shifts)} shifts ({penalties}); "
@@ -95,6 +91,7 @@ def run_demo(
         published = publish(session, roster.id)
         session.commit()
         print(f"• Published roster #{roster.id} as version {published.version}")
+    engine.dispose()
     return world
 
 
@@ -124,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="seed, forecast, solve, publish and serve the demo")
     demo.add_argument("--no-serve", action="store_true", help="stop after publishing")
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--today", type=date.fromisoformat, default=date.today())
+    demo.add_argument("--today", type=date.fromisoformat, default=site_today())
     demo.add_argument("--time-limit", type=float, default=60.0, help="solver seconds")
     for sub in (demo, commands.add_parser("serve", help="serve the web app")):
         sub.add_argument("--host", default="127.0.0.1")

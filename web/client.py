@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlmodel import select
@@ -11,9 +9,10 @@ from sqlmodel import select
 from web import models as m
 from web.auth import role_required
 from web.charts import coverage_svg
+from web.clock import today
 from web.db import request_session
 from web.planning import published_roster
-from web.reports import coverage
+from web.reports import coverage, daily_coverage
 
 bp = Blueprint("client", __name__)
 
@@ -31,14 +30,14 @@ def my_coverage():  # noqa: ANN201
 @bp.route("/clients/<client_key>/coverage")
 @role_required("client", "coordinator")
 def coverage_page(client_key: str):  # noqa: ANN201
-    """Forecast requirement vs scheduled agents for one client's queues only."""
+    """Requirement vs scheduled agents for one client's queues only, in the current roster."""
     session = request_session()
     client = session.exec(select(m.Client).where(m.Client.key == client_key)).first()
     if client is None:
         abort(404)
     if current_user.role == "client" and current_user.client_id != client.id:
         abort(403)
-    roster = published_roster(session)
+    roster = published_roster(session, today()) or published_roster(session)
     if roster is None:
         return render_template("client/coverage.html", client=client, roster=None)
     queues = coverage(session, roster, client_id=client.id)
@@ -46,20 +45,12 @@ def coverage_page(client_key: str):  # noqa: ANN201
         qc.queue.key: coverage_svg(qc.starts, qc.required, qc.scheduled, title=qc.queue.name)
         for qc in queues
     }
-    daily: dict = defaultdict(lambda: [0, 0, 0])
-    for qc in queues:
-        for start, r, s in zip(qc.starts, qc.required, qc.scheduled, strict=True):
-            row = daily[start.date()]
-            row[0] += r
-            row[1] += s
-            row[2] += min(r, s)
-    hours = roster.interval_minutes / 60
     return render_template(
         "client/coverage.html",
         client=client,
         roster=roster,
         queues=queues,
         charts=charts,
-        daily=sorted(daily.items()),
-        hours_per_interval=hours,
+        daily=daily_coverage(queues),
+        hours_per_interval=roster.interval_minutes / 60,
     )

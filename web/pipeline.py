@@ -27,7 +27,11 @@ from web.planning import (
 Progress = Callable[[float, float, float], None]
 
 
-class InvalidRosterError(RuntimeError):
+class PlanningError(RuntimeError):
+    """A planning step that cannot go on, in words a coordinator understands."""
+
+
+class InvalidRosterError(PlanningError):
     """The solver returned a roster that breaks hard rules; it is never saved."""
 
     def __init__(self, violations: list[Violation]) -> None:
@@ -71,9 +75,13 @@ def make_forecast(
     session: Session, history: pd.DataFrame, *, grid: Grid, created_by: str = "system"
 ) -> m.Forecast:
     """Forecast every queue over the grid's period and store it as a new version."""
+    if history.empty:
+        raise PlanningError("there is no contact history to forecast from: import some first")
     frame = forecast_frame(
         history, start=grid.start_day, days=grid.days, interval_minutes=grid.interval_minutes
     )
+    if frame.empty:
+        raise PlanningError("the forecast came out empty: no queue has usable history")
     row = m.Forecast(
         version=_next_version(session, m.Forecast),
         start_day=grid.start_day,
@@ -136,6 +144,8 @@ def make_requirement(session: Session, forecast: m.Forecast) -> m.Requirement:
         forecast.interval_minutes,
         opening_hours={q.key: opening_hours(q) for q in queues},
     )
+    if frame.empty:
+        raise PlanningError(f"forecast v{forecast.version} holds no intervals to staff")
     row = m.Requirement(version=_next_version(session, m.Requirement), forecast_id=forecast.id)
     session.add(row)
     session.flush()
@@ -171,8 +181,35 @@ def make_roster(
     problem = build_problem(session, requirement_id=requirement.id, grid=grid)
     result = solve(problem, time_limit_seconds=time_limit_seconds, progress=progress)
     if not result.roster.shifts and result.status not in ("OPTIMAL", "FEASIBLE"):
-        raise RuntimeError(f"no roster: solver status {result.status}. {result.message}")
+        raise PlanningError(f"no roster: solver status {result.status}. {result.message}")
     violations = validate(problem, result.roster)
     if violations:
         raise InvalidRosterError(violations)
     return save_draft(session, result, requirement_id=requirement.id, grid=grid), result
+
+
+def plan_period(
+    session: Session,
+    *,
+    grid: Grid,
+    time_limit_seconds: float,
+    created_by: str = "system",
+    progress: Progress | None = None,
+) -> tuple[m.Roster, SolveResult]:
+    """Forecast, staff and roster a period from stored history, as one transaction.
+
+    Nothing is committed until the roster is saved, so a failure anywhere leaves no
+    forecast or requirement without its roster behind.
+    """
+    try:
+        forecast = make_forecast(session, load_history(session), grid=grid, created_by=created_by)
+        requirement = make_requirement(session, forecast)
+        roster, result = make_roster(
+            session, requirement, grid=grid, time_limit_seconds=time_limit_seconds,
+            progress=progress,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return roster, result

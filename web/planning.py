@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from scheduler import domain
 from scheduler.grid import Grid
+from scheduler.validate import validate
 from web import models as m
 
 
@@ -232,15 +233,31 @@ class PublishError(ValueError):
 
 
 def publish(session: Session, roster_id: int) -> m.Roster:
-    """Publish a draft as the next version; the previously published roster is superseded."""
+    """Publish a draft as the next version, after checking it again against today's data.
+
+    Time off approved or agents deactivated since the solve would make the draft break hard
+    rules: such a draft is refused. Every published roster whose period overlaps is
+    superseded, so agents never see two versions of a day. The caller commits.
+    """
     roster = session.get(m.Roster, roster_id)
     if roster is None:
         raise PublishError(f"roster {roster_id} does not exist")
     if roster.status != "draft":
         raise PublishError(f"roster {roster_id} is {roster.status}, only a draft can be published")
+    grid = grid_of(roster)
+    violations = validate(
+        build_problem(session, requirement_id=roster.requirement_id, grid=grid),
+        load_roster(session, roster_id),
+    )
+    if violations:
+        listed = "; ".join(v.message for v in violations[:3])
+        raise PublishError(f"roster {roster_id} breaks {len(violations)} hard rules: {listed}")
     latest = session.exec(select(func.max(m.Roster.version))).one() or 0
+    end = roster.start_day + timedelta(days=roster.days)
     for older in session.exec(select(m.Roster).where(m.Roster.status == "published")):
-        if older.start_day == roster.start_day:
+        if older.start_day < end and roster.start_day < older.start_day + timedelta(
+            days=older.days
+        ):
             older.status = "superseded"
             session.add(older)
     roster.status = "published"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -19,7 +19,8 @@ class Block:
 
     start: datetime
     end: datetime
-    kind: str  # "work" or the break's kind
+    kind: str  # "work", "back_office" or the break's kind
+    paid: bool = True
     queue_key: str = ""
     client_name: str = ""
     channel: str = ""
@@ -100,7 +101,9 @@ def shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None 
     blocks: dict[int, list[Block]] = defaultdict(list)
     if ids:
         for b in session.exec(select(m.Break).where(col(m.Break.shift_id).in_(ids))):
-            blocks[b.shift_id].append(Block(_local(grid, b.start), _local(grid, b.end), b.kind))
+            blocks[b.shift_id].append(
+                Block(_local(grid, b.start), _local(grid, b.end), b.kind, paid=b.paid)
+            )
         for a in session.exec(select(m.Activity).where(col(m.Activity.shift_id).in_(ids))):
             q = queues[a.queue_id]
             blocks[a.shift_id].append(
@@ -118,9 +121,7 @@ def shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None 
     for s in shifts:
         start, end = _local(grid, s.start), _local(grid, s.end)
         mine = _with_back_office(sorted(blocks[s.id], key=lambda b: b.start), start, end)
-        unpaid = sum(
-            int((b.end - b.start).total_seconds() // 60) for b in mine if b.kind == "meal"
-        )
+        unpaid = sum(int((b.end - b.start).total_seconds() // 60) for b in mine if not b.paid)
         length = int((s.end - s.start).total_seconds() // 60)
         views[s.agent_id].append(ShiftView(s.day, start, end, length - unpaid, tuple(mine)))
     return views
@@ -137,6 +138,47 @@ def _with_back_office(blocks: list[Block], start: datetime, end: datetime) -> tu
     if cursor < end:
         filled.append(Block(cursor, end, "back_office"))
     return tuple(filled)
+
+
+def upcoming_shifts(session: Session, agent_id: int, today: date) -> list[ShiftView]:
+    """An agent's shifts in published rosters from `today` on, in time order."""
+    published = session.exec(
+        select(m.Roster).where(m.Roster.status == "published").order_by(col(m.Roster.start_day))
+    ).all()
+    upcoming: list[ShiftView] = []
+    for roster in published:
+        if roster.start_day + timedelta(days=roster.days) <= today:
+            continue
+        mine = shift_views(session, roster, [agent_id]).get(agent_id, [])
+        upcoming.extend(v for v in mine if v.day >= today)
+    return upcoming
+
+
+@dataclass(frozen=True)
+class DayCoverage:
+    """One day of a client's coverage, in agent-intervals."""
+
+    day: date
+    required: int
+    scheduled: int
+    met: int  # required agent-intervals that are covered
+
+    @property
+    def covered_share(self) -> float | None:
+        """Share of the requirement covered, None on a day with no requirement."""
+        return self.met / self.required if self.required else None
+
+
+def daily_coverage(queues: list[QueueCoverage]) -> list[DayCoverage]:
+    """Required, scheduled and covered agent-intervals per local day over some queues."""
+    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for qc in queues:
+        for start, r, s in zip(qc.starts, qc.required, qc.scheduled, strict=True):
+            row = totals[start.date()]
+            row[0] += r
+            row[1] += s
+            row[2] += min(r, s)
+    return [DayCoverage(day, *values) for day, values in sorted(totals.items())]
 
 
 def roster_week(session: Session, roster: m.Roster) -> list[AgentWeek]:
@@ -178,7 +220,7 @@ def coverage(session: Session, roster: m.Roster, client_id: int | None = None) -
     )
     for row in session.exec(requirement_rows):
         t = _index(grid, row.interval_start)
-        if t is not None:
+        if t is not None and t < n:
             required[row.queue_id][t] = row.required_agents
             contacts[row.queue_id][t] = row.contacts
     scheduled = {q.id: [0] * n for q in queues}
@@ -188,8 +230,8 @@ def coverage(session: Session, roster: m.Roster, client_id: int | None = None) -
         .where(m.Shift.roster_id == roster.id, col(m.Activity.queue_id).in_(wanted))
     )
     for a in session.exec(activity_rows):
-        first, last = _index(grid, a.start), _index(grid, a.end)
-        for t in range(first or 0, n if last is None else last):
+        first, last = _clamped_index(grid, a.start), _clamped_index(grid, a.end)
+        for t in range(first, last):
             scheduled[a.queue_id][t] += 1
     starts = tuple(grid.local(t) for t in range(n))
     return [
@@ -208,6 +250,12 @@ def coverage(session: Session, roster: m.Roster, client_id: int | None = None) -
 def _local(grid: Grid, stored: datetime) -> datetime:
     """A stored instant in the site's local time."""
     return utc(stored).astimezone(grid.zone)
+
+
+def _clamped_index(grid: Grid, stored: datetime) -> int:
+    """Grid index of a stored instant, clamped to the period [0, n_intervals]."""
+    instant = min(max(utc(stored), grid.start_utc), grid.end_utc)
+    return grid.index_of(instant)
 
 
 def _index(grid: Grid, stored: datetime) -> int | None:

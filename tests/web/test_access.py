@@ -114,3 +114,19 @@ def test_publish_needs_csrf_token(client, auth, session, planned) -> None:  # no
     """A publish post without the CSRF token is rejected."""
     _login(auth, planned, user_of(session, "coordinator"))
     assert client.post(f"/coordinator/rosters/{planned.roster_id}/publish").status_code == 400
+
+
+def test_pages_cannot_be_framed_or_run_foreign_scripts(client) -> None:  # noqa: ANN001
+    """Clickjacking and script injection defences are on every response."""
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_logout_ends_the_session(client, auth, session, planned) -> None:  # noqa: ANN001
+    """After logout the same client is sent back to login."""
+    _login(auth, planned, user_of(session, "coordinator"))
+    assert client.get("/coordinator/roster").status_code == 200
+    token = auth.csrf_token("/coordinator/roster")
+    client.post("/logout", data={"csrf_token": token})
+    assert client.get("/coordinator/roster").status_code == 302

@@ -7,10 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from scheduler.domain import SolveResult
 from scheduler.validate import validate
 from tests.web.conftest import user_of
 from web import models as m
-from web.planning import PublishError, build_problem, grid_of, load_roster, publish
+from web.planning import (
+    PublishError,
+    build_problem,
+    grid_of,
+    load_roster,
+    publish,
+    save_draft,
+)
 
 
 def _password(planned, username: str) -> str:  # noqa: ANN001
@@ -85,13 +93,8 @@ def test_coordinator_sees_every_agent_and_the_coverage(client, auth, session, pl
 def test_publishing_a_new_draft_supersedes_the_old_version(client, auth, session, planned) -> None:  # noqa: ANN001, E501
     """Publishing keeps the old version (superseded) and numbers the new one."""
     old = session.get(m.Roster, planned.roster_id)
-    draft = m.Roster(
-        start_day=old.start_day,
-        days=old.days,
-        interval_minutes=old.interval_minutes,
-        requirement_id=old.requirement_id,
-    )
-    session.add(draft)
+    same = SolveResult(load_roster(session, old.id), "OPTIMAL", 0.0, 0.0, 0.0)
+    draft = save_draft(session, same, requirement_id=old.requirement_id, grid=grid_of(old))
     session.commit()
     user = user_of(session, "coordinator")
     auth.login(user.username, _password(planned, user.username))
@@ -112,3 +115,14 @@ def test_only_a_draft_can_be_published(session, planned) -> None:  # noqa: ANN00
     """publish() refuses a roster that is already published."""
     with pytest.raises(PublishError):
         publish(session, planned.roster_id)
+
+
+def test_a_draft_breaking_hard_rules_is_not_published(session, planned) -> None:  # noqa: ANN001
+    """An empty draft leaves full-time agents under their contract minimum: refused."""
+    old = session.get(m.Roster, planned.roster_id)
+    draft = m.Roster(start_day=old.start_day, days=old.days,
+                     interval_minutes=old.interval_minutes, requirement_id=old.requirement_id)
+    session.add(draft)
+    session.commit()
+    with pytest.raises(PublishError, match="hard rules"):
+        publish(session, draft.id)

@@ -1,0 +1,20 @@
+"""The site's "today": the Helsinki date, or a fixed date set as config TODAY (tests, demos)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from scheduler.grid import SITE_TIMEZONE
+
+
+def site_today() -> date:
+    """Today in the site's time zone (not the server's)."""
+    return datetime.now(ZoneInfo(SITE_TIMEZONE)).date()
+
+
+def today() -> date:
+    """Today for the current app: config TODAY when set, else the site's date."""
+    return current_app.config.get("TODAY") or site_today()
