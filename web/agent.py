@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlmodel import select
 
 from web import models as m
 from web.auth import role_required
+from web.calendar import active_token, agent_for_token, issue_token, revoke_token, shifts_calendar
 from web.clock import today
 from web.db import request_session
 from web.reports import upcoming_shifts
 
 bp = Blueprint("agent", __name__)
+FEED_PAST_DAYS = 14  # calendar apps keep a fortnight of past shifts
 
 
 @bp.route("/my/shifts")
@@ -25,15 +29,81 @@ def my_shifts():  # noqa: ANN201
     return redirect(url_for("agent.shifts", agent_key=agent.key))
 
 
-@bp.route("/agents/<agent_key>/shifts")
-@role_required("agent", "coordinator")
-def shifts(agent_key: str):  # noqa: ANN201
-    """An agent's published shifts from today on: the agent themself or a coordinator only."""
-    session = request_session()
-    agent = session.exec(select(m.Agent).where(m.Agent.key == agent_key)).first()
+def _visible_agent(agent_key: str) -> m.Agent:
+    """The agent named in the URL, if the signed-in user may see their shifts (else 403/404)."""
+    agent = request_session().exec(select(m.Agent).where(m.Agent.key == agent_key)).first()
     if agent is None:
         abort(404)
     if current_user.role == "agent" and current_user.agent_id != agent.id:
         abort(403)
-    upcoming = upcoming_shifts(session, agent.id, today())
+    return agent
+
+
+@bp.route("/agents/<agent_key>/shifts")
+@role_required("agent", "coordinator")
+def shifts(agent_key: str):  # noqa: ANN201
+    """An agent's published shifts from today on: the agent themself or a coordinator only."""
+    agent = _visible_agent(agent_key)
+    upcoming = upcoming_shifts(request_session(), agent.id, today())
     return render_template("agent/shifts.html", agent=agent, shifts=upcoming)
+
+
+@bp.route("/agents/<agent_key>/shifts.ics")
+@role_required("agent", "coordinator")
+def shifts_file(agent_key: str):  # noqa: ANN201
+    """Download an agent's published shifts as an iCalendar file."""
+    agent = _visible_agent(agent_key)
+    shifts_ = upcoming_shifts(request_session(), agent.id, today() - timedelta(FEED_PAST_DAYS))
+    return _ics(agent, shifts_, attachment=True)
+
+
+@bp.route("/my/calendar")
+@role_required("agent")
+def calendar():  # noqa: ANN201
+    """The agent's private calendar feed: its URL, and buttons to replace or turn it off."""
+    session = request_session()
+    token = active_token(session, current_user.agent_id)
+    url = url_for("agent.feed", token=token.token, _external=True) if token else None
+    agent = session.get(m.Agent, current_user.agent_id)
+    return render_template("agent/calendar.html", feed_url=url, agent_key=agent.key)
+
+
+@bp.route("/my/calendar/token", methods=["POST"])
+@role_required("agent")
+def new_calendar_token():  # noqa: ANN201
+    """Issue a new feed URL; the old one stops working."""
+    session = request_session()
+    issue_token(session, current_user.agent_id)
+    session.commit()
+    flash("New calendar link made. Any old link no longer works.", "ok")
+    return redirect(url_for("agent.calendar"), 303)
+
+
+@bp.route("/my/calendar/revoke", methods=["POST"])
+@role_required("agent")
+def revoke_calendar_token():  # noqa: ANN201
+    """Turn the feed off."""
+    session = request_session()
+    revoke_token(session, current_user.agent_id)
+    session.commit()
+    flash("Calendar link turned off.", "ok")
+    return redirect(url_for("agent.calendar"), 303)
+
+
+@bp.route("/calendar/<token>.ics")
+def feed(token: str):  # noqa: ANN201
+    """A calendar app's subscription: the token is the only credential, revocable."""
+    session = request_session()
+    agent = agent_for_token(session, token)
+    if agent is None:
+        abort(404)
+    return _ics(agent, upcoming_shifts(session, agent.id, today() - timedelta(FEED_PAST_DAYS)))
+
+
+def _ics(agent: m.Agent, shifts_: list, *, attachment: bool = False) -> Response:
+    """An iCalendar response, private and uncached."""
+    response = Response(shifts_calendar(agent, shifts_), mimetype="text/calendar")
+    response.headers["Cache-Control"] = "private, no-store"
+    if attachment:
+        response.headers["Content-Disposition"] = f'attachment; filename="{agent.key}-shifts.ics"'
+    return response

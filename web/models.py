@@ -227,6 +227,16 @@ class CapacityRequest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class CalendarToken(SQLModel, table=True):
+    """A secret that lets calendar apps subscribe to one agent's published shifts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    token: str = Field(index=True, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
 class User(SQLModel, table=True):
     """A login: a coordinator, an agent (linked to an agent) or a client (linked to a client)."""
 

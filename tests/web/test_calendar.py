@@ -1,0 +1,72 @@
+"""Agents' calendar: a downloadable .ics and a private, revocable subscription feed."""
+
+from __future__ import annotations
+
+from icalendar import Calendar
+from sqlmodel import select
+
+from tests.web.conftest import user_of
+from web import models as m
+
+
+def _password(planned, username: str) -> str:  # noqa: ANN001
+    """The demo password of a user in the small world."""
+    return next(u.password for u in planned.world.users if u.username == username)
+
+
+def _agent_with_shifts(session, planned):  # noqa: ANN001, ANN202
+    """An agent who has shifts in the published roster, and their login."""
+    shift = session.exec(select(m.Shift).where(m.Shift.roster_id == planned.roster_id)).first()
+    return session.get(m.Agent, shift.agent_id), user_of(session, "agent", agent_id=shift.agent_id)
+
+
+def _events(body: bytes) -> list:
+    """Parse an iCalendar body and return its events (raises on malformed input)."""
+    calendar = Calendar.from_ical(body)
+    assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
+    return calendar.walk("VEVENT")
+
+
+def test_agent_downloads_own_shifts_as_ics(client, auth, session, planned) -> None:  # noqa: ANN001
+    """The .ics holds one event per published shift with the shift's UTC start and end."""
+    agent, user = _agent_with_shifts(session, planned)
+    auth.login(user.username, _password(planned, user.username))
+    response = client.get(f"/agents/{agent.key}/shifts.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    events = _events(response.data)
+    shifts = session.exec(
+        select(m.Shift).where(m.Shift.roster_id == planned.roster_id, m.Shift.agent_id == agent.id)
+    ).all()
+    assert len(events) == len(shifts)
+    starts = sorted(e.decoded("DTSTART") for e in events)
+    assert starts == sorted(s.start.replace(tzinfo=starts[0].tzinfo) for s in shifts)
+    assert all(e["UID"] and e["DTSTAMP"] for e in events)
+
+
+def test_agent_cannot_download_another_agents_calendar(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """Another agent's .ics is 403."""
+    agent, user = _agent_with_shifts(session, planned)
+    other = session.exec(select(m.Agent).where(m.Agent.id != agent.id)).first()
+    auth.login(user.username, _password(planned, user.username))
+    assert client.get(f"/agents/{other.key}/shifts.ics").status_code == 403
+
+
+def test_feed_link_works_without_login_until_replaced_or_revoked(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """A feed URL serves only its agent's shifts; a new link or turning off kills the old one."""
+    agent, user = _agent_with_shifts(session, planned)
+    auth.login(user.username, _password(planned, user.username))
+    token = auth.csrf_token("/my/calendar")
+    assert client.post("/my/calendar/token", data={"csrf_token": token}).status_code == 303
+    page = client.get("/my/calendar").get_data(as_text=True)
+    first = page.split("/calendar/")[1].split(".ics")[0]
+    anonymous = client.application.test_client()
+    events = _events(anonymous.get(f"/calendar/{first}.ics").data)
+    assert events and all(agent.key in str(e["UID"]) for e in events)
+    client.post("/my/calendar/token", data={"csrf_token": token})
+    assert anonymous.get(f"/calendar/{first}.ics").status_code == 404
+    second = client.get("/my/calendar").get_data(as_text=True).split("/calendar/")[1]
+    second = second.split(".ics")[0]
+    assert anonymous.get(f"/calendar/{second}.ics").status_code == 200
+    client.post("/my/calendar/revoke", data={"csrf_token": token})
+    assert anonymous.get(f"/calendar/{second}.ics").status_code == 404
