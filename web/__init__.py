@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from web import agent, auth, client, coordinator
+from web.clock import helsinki
 from web.db import close_request_session, create_schema, make_engine
 
 csrf = CSRFProtect()
@@ -49,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(close_request_session)
     app.add_url_rule("/", "index", _index)
     app.after_request(_security_headers)
+    app.add_template_filter(helsinki)
     return app
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlmodel import select
+from wtforms.fields.choices import SelectChoice
 
 from web import models as m
 from web.auth import role_required
+from web.capacity import CapacityRequestForm, create_request, requests_of
 from web.charts import coverage_svg
 from web.clock import today
 from web.db import request_session
@@ -27,16 +29,22 @@ def my_coverage():  # noqa: ANN201
     return redirect(url_for("client.coverage_page", client_key=client.key))
 
 
+@bp.route("/client/requests")
+@role_required("client")
+def my_requests():  # noqa: ANN201
+    """The signed-in client's own capacity requests."""
+    client = request_session().get(m.Client, current_user.client_id)
+    if client is None:
+        abort(404)
+    return redirect(url_for("client.capacity_requests", client_key=client.key))
+
+
 @bp.route("/clients/<client_key>/coverage")
 @role_required("client", "coordinator")
 def coverage_page(client_key: str):  # noqa: ANN201
     """Requirement vs scheduled agents for one client's queues only, in the current roster."""
     session = request_session()
-    client = session.exec(select(m.Client).where(m.Client.key == client_key)).first()
-    if client is None:
-        abort(404)
-    if current_user.role == "client" and current_user.client_id != client.id:
-        abort(403)
+    client = _visible_client(client_key)
     roster = published_roster(session, today()) or published_roster(session)
     if roster is None:
         return render_template("client/coverage.html", client=client, roster=None)
@@ -54,3 +62,40 @@ def coverage_page(client_key: str):  # noqa: ANN201
         daily=daily_coverage(queues),
         hours_per_interval=roster.interval_minutes / 60,
     )
+
+
+def _visible_client(client_key: str) -> m.Client:
+    """The client named in the URL, if the signed-in user may see it (else 403/404)."""
+    client = request_session().exec(select(m.Client).where(m.Client.key == client_key)).first()
+    if client is None:
+        abort(404)
+    if current_user.role == "client" and current_user.client_id != client.id:
+        abort(403)
+    return client
+
+
+@bp.route("/clients/<client_key>/requests", methods=["GET", "POST"])
+@role_required("client", "coordinator")
+def capacity_requests(client_key: str):  # noqa: ANN201
+    """A client's capacity requests and their answers; clients file new ones here."""
+    session = request_session()
+    client = _visible_client(client_key)
+    queues = session.exec(select(m.Queue).where(m.Queue.client_id == client.id)).all()
+    form = CapacityRequestForm()
+    form.queue.choices = [SelectChoice(q.key, q.name) for q in queues]
+    if form.is_submitted():
+        if current_user.role != "client":
+            abort(403)
+        if form.validate():
+            create_request(session, form, client_id=client.id, user_id=current_user.id)
+            session.commit()
+            flash("Request sent. The coordinators will answer it here.", "ok")
+            return redirect(url_for("client.capacity_requests", client_key=client.key), 303)
+    names = {q.id: q.name for q in queues}
+    return render_template(
+        "client/requests.html",
+        client=client,
+        form=form,
+        requests=requests_of(session, client.id),
+        queue_names=names,
+    ), (400 if form.errors else 200)

@@ -18,3 +18,10 @@ def site_today() -> date:
 def today() -> date:
     """Today for the current app: config TODAY when set, else the site's date."""
     return current_app.config.get("TODAY") or site_today()
+
+
+def helsinki(instant: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """Format a stored instant in the site's local time (a Jinja filter)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=ZoneInfo("UTC"))
+    return instant.astimezone(ZoneInfo(SITE_TIMEZONE)).strftime(fmt)

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 
 from web import models as m
 from web.auth import role_required
+from web.capacity import AnswerForm, answer_request, requests_of
 from web.charts import coverage_svg
 from web.db import request_session
 from web.planning import PublishError, grid_of, publish
@@ -82,3 +83,39 @@ def publish_roster(roster_id: int):  # noqa: ANN201
         return redirect(url_for("coordinator.roster", roster=roster_id)), 303
     flash(f"Roster published as version {published.version}.", "ok")
     return redirect(url_for("coordinator.roster", roster=roster_id)), 303
+
+
+@bp.route("/requests")
+def request_inbox():  # noqa: ANN201
+    """Every client's capacity requests, open ones first, with a form to answer each."""
+    session = request_session()
+    requests = sorted(requests_of(session), key=lambda r: r.status != "open")
+    queues = {q.id: q for q in session.exec(select(m.Queue))}
+    clients = {c.id: c for c in session.exec(select(m.Client))}
+    return render_template(
+        "coordinator/requests.html",
+        requests=requests,
+        queues=queues,
+        clients=clients,
+        form=AnswerForm(),
+    )
+
+
+@bp.route("/requests/<int:request_id>/answer", methods=["POST"])
+def answer(request_id: int):  # noqa: ANN201
+    """Approve or decline a capacity request."""
+    session = request_session()
+    form = AnswerForm()
+    if not form.validate():
+        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("coordinator.request_inbox"), 303)
+    try:
+        answered = answer_request(session, request_id, form)
+    except LookupError:
+        abort(404)
+    except ValueError as error:
+        flash(str(error), "error")
+        return redirect(url_for("coordinator.request_inbox"), 303)
+    session.commit()
+    flash(f"Request {answered.id} {answered.status}.", "ok")
+    return redirect(url_for("coordinator.request_inbox"), 303)
