@@ -23,7 +23,8 @@ Assumptions (documented in docs/staffing.md):
 - **Email**: done on time when handling *finishes* by the end of its response window (the
   k-th open interval from arrival, as in the requirement); never abandoned.
 - **Service level**: answered within the target among all arrivals (abandoned contacts are
-  misses), as Erlang A's; ASA is the mean wait of answered contacts.
+  misses), as Erlang A's; ASA is the mean wait of answered calls and chats (an email's wait is
+  hours by design and would swamp a client's ASA; its measure is the window).
 
 Each replication is an independent run from an empty centre; estimates are means over
 replications with Student-t 95 % confidence intervals.
@@ -309,7 +310,8 @@ def queue_totals(model: SimModel, log: ContactLog, *, warmup_seconds: float = 0.
         "within": by_queue(within),
         "abandoned": by_queue(abandoned),
         "short_abandoned": by_queue(short),
-        "wait_sum": by_queue(wait),
+        "answered_live": by_queue(answered & ~email),  # ASA is for voice and chat only
+        "wait_sum": by_queue(np.where(email, 0.0, wait)),
         "busy_seconds": np.bincount(log.queue[served], weights=busy, minlength=q),
         "scheduled_seconds": scheduled,
     }
@@ -492,7 +494,7 @@ def _metrics(t: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "service_level": t["within"] / t["arrivals"],
-            "asa_seconds": t["wait_sum"] / t["answered"],
+            "asa_seconds": t["wait_sum"] / t["answered_live"],
             "abandon_share": t["abandoned"] / t["arrivals"],
             "abandoned": t["abandoned"],
             "arrivals": t["arrivals"],
