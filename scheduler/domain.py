@@ -77,6 +77,9 @@ class ShiftRule:
     meal_break_over_minutes: int = 360  # a shift longer than this gets a meal break
     meal_break_window_minutes: tuple[int, int] = (150, 330)  # break start, minutes after start
     meal_break_paid: bool = False
+    # after switching queues, an agent stays at least this long on the new queue (and stayed
+    # this long on the old one), so nobody ping-pongs between clients
+    min_activity_minutes: int = 60
 
     def start_minutes(self) -> tuple[int, ...]:
         """Every allowed local start minute."""
@@ -104,6 +107,8 @@ class Contract:
     max_minutes_per_week: int
     max_minutes_per_day: int = 480
     min_daily_rest_minutes: int = 660
+    min_weekly_rest_minutes: int = 35 * 60  # once per ISO week, around a whole day off
+    max_consecutive_days: int = 6
 
     def week_bounds(self, days_in_period: int, days_off: int) -> tuple[int, int]:
         """Paid-minute bounds for one ISO week of which `days_in_period` days are planned.
@@ -145,6 +150,9 @@ class Problem:
     requirement: Mapping[str, tuple[int, ...]]
     is_open: Mapping[str, tuple[bool, ...]]
     holidays: frozenset[date] = frozenset()  # public holidays in the period
+    # each agent's published shifts just before the period, for rest and consecutive days
+    # across the boundary (a few days suffice: the longest rule looks back max_consecutive_days)
+    fixed_before: Mapping[str, tuple[Shift, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = self.grid.n_intervals
@@ -162,6 +170,13 @@ class Problem:
         for key, values in self.requirement.items():
             if any(v < 0 for v in values):
                 raise ValueError(f"requirement[{key}] has a negative value")
+        agent_keys = {a.key for a in self.agents}
+        for key, shifts in self.fixed_before.items():
+            if key not in agent_keys:
+                raise ValueError(f"fixed_before names unknown agent {key}")
+            if any(s.agent != key or s.start >= self.grid.start_utc for s in shifts):
+                raise ValueError(f"fixed_before[{key}] must hold that agent's shifts before "
+                                 "the period")
         for agent in self.agents:
             unknown = agent.skills - keys
             if unknown:

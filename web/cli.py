@@ -14,6 +14,7 @@ from sqlmodel import Session
 from fixtures.history import generate_history
 from fixtures.world import DemoWorld, build_world
 from forecasts import cli as forecast_cli
+from scheduler import cli as schedule_cli
 from scheduler import erlang_cli
 from scheduler.grid import Grid
 from web import create_app
@@ -118,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     forecast_cli.register(commands)
     erlang_cli.register(commands)
+    schedule_cli.register(commands)
     demo = commands.add_parser("demo", help="seed, forecast, solve, publish and serve the demo")
     demo.add_argument("--no-serve", action="store_true", help="stop after publishing")
     demo.add_argument("--seed", type=int, default=7)
@@ -133,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return forecast_cli.run(args)
     if args.command == "erlang":
         return erlang_cli.run(args)
+    if args.command in ("solve", "validate"):
+        return schedule_cli.run(args)
     if args.command == "init-db":
         create_schema(make_engine(args.database_url))
         print("Database ready.")
