@@ -13,7 +13,10 @@ Assumptions (documented in docs/staffing.md):
   of the queue it is on. Policy "certified" adds one rule: an agent with nothing at all to do
   on its own queue also takes contacts of any other queue it is certified for (its own queue
   first, then the oldest waiting contact of the others; for an arrival, scheduled agents first,
-  then idle certified ones). Agents on a break, off shift or on back-office time take nothing.
+  then idle certified ones). Help goes to calls and chats only: an email backlog is always
+  there, and voice agents dipping into it would leave the phones unanswered (tested), so email
+  is done by the agents the roster puts on it. Agents on a break, off shift or on back-office
+  time take nothing.
 - **Chat concurrency**: an agent holds up to k chats of a queue with concurrency k; each chat
   uses 1/k of the agent, a call or an email all of it. Idle agents get chats first, then
   agents with a free slot (the one whose slot freed longest ago).
@@ -355,7 +358,9 @@ def _run(model: SimModel, policy: str, queue_arr, arrival_arr, handle_arr, patie
     helping = policy == "certified"
     cost = [1.0 / q.concurrency for q in model.queues]
     chat = [q.concurrency > 1 for q in model.queues]
-    skill_queues = [np.flatnonzero(model.skills[a]).tolist() for a in range(n_agents)]
+    live = np.array([q.channel != "email" for q in model.queues], dtype=bool)
+    # certified help is for calls and chats: deferred work waits for the agents rostered on it
+    skill_queues = [np.flatnonzero(model.skills[a] & live).tolist() for a in range(n_agents)]
     queue_of = queue_arr.tolist()
     arrival_of = arrival_arr.tolist()
     handle_of = handle_arr.tolist()

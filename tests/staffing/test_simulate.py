@@ -239,3 +239,16 @@ def test_model_from_roster_reads_activities_breaks_and_skills():
     report = simulate(model, replications=3, seed=0)
     assert set(report.frame()["name"]) == {"acme-voice-fi", "acme-chat-fi", "acme"}
 
+
+
+def test_certified_help_leaves_the_email_backlog_to_its_own_agents():
+    # 10 voice agents certified for a swamped email queue with nobody rostered on it
+    queues = (SimQueue("v", "acme", "voice"), SimQueue("e", "acme", "email",
+                                                        response_intervals=4))
+    model = SimModel(1800.0, queues, np.array([[100.0] * 4, [200.0] * 4]),
+                     np.array([[120.0] * 4, [300.0] * 4]), np.zeros((10, 4), dtype=np.int64),
+                     np.ones((10, 2), bool))
+    scheduled = simulate(model, replications=5, seed=1, policy="scheduled")
+    certified = simulate(model, replications=5, seed=1, policy="certified")
+    assert certified.queues["v"]["service_level"] == scheduled.queues["v"]["service_level"]
+    assert certified.queues["e"]["service_level"].mean == 0.0
