@@ -13,7 +13,7 @@ over the history before the origin (seasonal period one week).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -53,16 +53,20 @@ def backtest(
     timezone: str = "Europe/Helsinki",
     holiday_country: str | None = "FI",
     progress: Progress | None = None,
+    models: Mapping[str, Callable[[], object]] | None = None,
 ) -> pd.DataFrame:
     """Score each method at each origin and horizon for every queue (columns RESULT_COLUMNS).
 
-    `progress(done, total)` is called after each origin x method forecast.
+    `progress(done, total)` is called after each origin x method forecast; `models` is the
+    registry the methods are looked up in (default MODELS).
     """
     if not origins:
         raise ValueError("a backtest needs at least one origin")
-    unknown = [m for m in methods if m not in MODELS]
+    registry = MODELS if models is None else models
+    unknown = [m for m in methods if m not in registry]
     if unknown:
-        raise ValueError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
+        raise ValueError(f"unknown method(s) {', '.join(unknown)}; "
+                         f"choose from {', '.join(registry)}")
     history = resample_history(history, interval_minutes)
     max_days = max(horizons)
     season = 7 * 1440 // interval_minutes
@@ -76,7 +80,8 @@ def backtest(
         for method in methods:
             predicted = forecast(past, start=origin, days=max_days,
                                  interval_minutes=interval_minutes, timezone=timezone,
-                                 method=method, holiday_country=holiday_country)
+                                 method=method, holiday_country=holiday_country,
+                                 models=registry)
             scored = _with_actuals(predicted, history)
             local_day = scored["interval_start"].dt.tz_convert(timezone).dt.date
             lead_days = np.array([(d - origin).days for d in local_day])

@@ -8,6 +8,7 @@ interval of `scheduler.grid.Grid(start, days, interval_minutes)`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,15 +36,18 @@ def forecast(
     timezone: str = "Europe/Helsinki",
     method: str = "weekday_profile",
     holiday_country: str | None = "FI",
+    models: Mapping[str, Callable[[], object]] | None = None,
 ) -> pd.DataFrame:
     """Forecast contacts (with an 80 % band) and AHT per queue for `days` local days from `start`.
 
     `history` is a canonical history frame (see forecasts.history). `holiday_country` picks
     the public-holiday calendar of the weekday_profile method (None: no holidays). Returns
-    the columns of FORECAST_COLUMNS, sorted by queue and interval_start.
+    the columns of FORECAST_COLUMNS, sorted by queue and interval_start. `models` is the
+    registry `method` is looked up in (default MODELS), e.g. to benchmark other libraries.
     """
-    if method not in MODELS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(MODELS)}")
+    registry = MODELS if models is None else models
+    if method not in registry:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(registry)}")
     grid = Grid(start, days, interval_minutes, timezone)
     past = history[history["interval_start"] < pd.Timestamp(grid.start_utc)]
     if past.empty:
@@ -77,7 +81,7 @@ def forecast(
             values[d, slot] = np.nan
         matrix = DayMatrix(first_day.date(), values)
         model = (WeekdayProfile(holiday_country=holiday_country)
-                 if method == WeekdayProfile.name else MODELS[method]())
+                 if registry[method] is WeekdayProfile else registry[method]())
         prediction = model.fit(matrix).predict(horizon)
         notes = prediction.notes
         if n_days < SHORT_HISTORY_DAYS and "short history" not in " ".join(notes):

@@ -15,6 +15,7 @@ from forecasts.backtest import (
     with_auto,
 )
 from forecasts.history import history_from_records
+from forecasts.models import Prediction
 
 TIMEZONE = "Europe/Helsinki"
 FIRST_DAY = date(2026, 5, 4)  # a Monday, well clear of clock changes
@@ -106,3 +107,27 @@ def test_auto_chooses_from_earlier_origins_only():
     # (from origins 1 and 2) is naive, even though naive is the worse model that week
     assert list(auto.index) == origins[2:]
     assert auto.loc[origins[3], "wape"] == pytest.approx(0.9)
+
+
+class Constant:
+    """A stand-in model from another library: forecasts 5 contacts everywhere."""
+
+    def fit(self, history):
+        self.slots = history.n_slots
+        return self
+
+    def predict(self, days):
+        point = np.full((len(days), self.slots), 5.0)
+        return Prediction(point, point, point, ["constant"] * len(days))
+
+
+def test_backtest_runs_models_from_a_given_registry():
+    history = weekly_steps([5, 5, 5, 5])
+    origin = FIRST_DAY + timedelta(weeks=3)
+    results = backtest(history, origins=[origin], interval_minutes=60, horizons=(7,),
+                       methods=["constant"], models={"constant": Constant})
+    assert results["model"].tolist() == ["constant"]
+    assert results["wape"].iloc[0] == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="unknown method"):
+        backtest(history, origins=[origin], interval_minutes=60, methods=["weekday_profile"],
+                 models={"constant": Constant})
