@@ -251,4 +251,4 @@ def test_certified_help_leaves_the_email_backlog_to_its_own_agents():
     scheduled = simulate(model, replications=5, seed=1, policy="scheduled")
     certified = simulate(model, replications=5, seed=1, policy="certified")
     assert certified.queues["v"]["service_level"] == scheduled.queues["v"]["service_level"]
-    assert certified.queues["e"]["service_level"].mean == 0.0
+    assert all(t["answered"][1] == 0 for t in certified.totals)  # no email was touched
