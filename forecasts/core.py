@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -57,11 +58,13 @@ def forecast(
     slots_per_day = 1440 // interval_minutes
 
     local = past["interval_start"].dt.tz_convert(timezone)
-    past = past.assign(
-        _day=local.dt.tz_localize(None).dt.normalize(),
-        _slot=(local.dt.hour * 60 + local.dt.minute) // interval_minutes,
-    )
-    last_day = past["_day"].max()
+    local_day = local.dt.tz_localize(None).dt.normalize()
+    last_day = local_day.max()
+    # day (counted back from the last) and time-of-day slot of every row, as plain arrays
+    day_back = ((last_day - local_day).dt.days).to_numpy()
+    slot_of = ((local.dt.hour * 60 + local.dt.minute) // interval_minutes).to_numpy()
+    contacts_of = past["contacts"].to_numpy(dtype=float)
+    aht_of = past["aht_seconds"].to_numpy(dtype=float)
     target_starts = pd.date_range(grid.start_utc, grid.end_utc, freq=f"{interval_minutes}min",
                                   inclusive="left").as_unit("ns")
     target_local = target_starts.tz_convert(timezone)
@@ -70,23 +73,31 @@ def forecast(
     horizon = list(grid.day_list)
 
     frames = []
-    for queue, rows in past.groupby("queue", sort=True):
-        first_day = rows["_day"].min()
-        n_days = (last_day - first_day).days + 1
-        values = np.zeros((n_days, slots_per_day))
-        per_slot = rows.groupby(["_day", "_slot"])["contacts"].mean()  # autumn hour: mean of 2
-        day_idx = (per_slot.index.get_level_values(0) - first_day).days
-        values[day_idx, per_slot.index.get_level_values(1)] = per_slot.to_numpy()
-        for d, slot in _skipped_slots(first_day.date(), n_days, interval_minutes, zone):
-            values[d, slot] = np.nan
-        matrix = DayMatrix(first_day.date(), values)
+    skipped = _skipped_slots(last_day.date(), int(day_back.max()) + 1, interval_minutes, zone)
+    for queue, index in past.groupby("queue", sort=True).indices.items():
+        n_days = int(day_back[index].max()) + 1
+        rows_back = day_back[index]
+        row = n_days - 1 - rows_back  # oldest day first
+        # the repeated autumn hour lands twice on one slot: hold the mean of the two
+        sums = np.zeros((n_days, slots_per_day))
+        counts = np.zeros((n_days, slots_per_day))
+        np.add.at(sums, (row, slot_of[index]), contacts_of[index])
+        np.add.at(counts, (row, slot_of[index]), 1.0)
+        values = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+        for back, slot in skipped:
+            if back < n_days:
+                values[n_days - 1 - back, slot] = np.nan
+        first_day = (last_day - pd.Timedelta(days=n_days - 1)).date()
+        matrix = DayMatrix(first_day, values)
         model = (WeekdayProfile(holiday_country=holiday_country)
                  if registry[method] is WeekdayProfile else registry[method]())
         prediction = model.fit(matrix).predict(horizon)
         notes = prediction.notes
         if n_days < SHORT_HISTORY_DAYS and "short history" not in " ".join(notes):
             notes = [f"{note} [short history: {n_days} days]" for note in notes]
-        head = rows.iloc[0]
+        aht = _aht_by_slot(rows_back - rows_back.min(), slot_of[index], contacts_of[index],
+                           aht_of[index], slots_per_day)
+        head = past.iloc[index[0]]
         frames.append(
             pd.DataFrame(
                 {
@@ -98,7 +109,7 @@ def forecast(
                     "contacts": prediction.contacts[target_day, target_slot],
                     "contacts_low": prediction.low[target_day, target_slot],
                     "contacts_high": prediction.high[target_day, target_slot],
-                    "aht_seconds": _aht_by_slot(rows, slots_per_day)[target_slot],
+                    "aht_seconds": aht[target_slot],
                     "model": np.array(notes, dtype=object)[target_day],
                 }
             )
@@ -109,28 +120,34 @@ def forecast(
     return out[list(FORECAST_COLUMNS)]
 
 
-def _aht_by_slot(rows: pd.DataFrame, slots_per_day: int) -> np.ndarray:
-    """Contact-weighted AHT per time-of-day slot over recent weeks (queue mean where unseen)."""
-    recent = rows[rows["_day"] > rows["_day"].max() - pd.Timedelta(weeks=AHT_WEEKS)]
-    known = recent[recent["aht_seconds"].notna() & (recent["contacts"] > 0)]
-    if known.empty:
-        known = rows[rows["aht_seconds"].notna() & (rows["contacts"] > 0)]
-    if known.empty:
+def _aht_by_slot(day_back: np.ndarray, slot: np.ndarray, contacts: np.ndarray,
+                 aht_seconds: np.ndarray, slots_per_day: int) -> np.ndarray:
+    """Contact-weighted AHT per time-of-day slot over recent weeks (queue mean where unseen).
+
+    `day_back` counts days back from the queue's newest history day (0 = newest).
+    """
+    known = np.isfinite(aht_seconds) & (contacts > 0)
+    recent = known & (day_back < 7 * AHT_WEEKS)
+    use = recent if recent.any() else known
+    if not use.any():
         return np.full(slots_per_day, np.nan)
-    handled = (known["contacts"] * known["aht_seconds"]).groupby(known["_slot"]).sum()
-    weight = known["contacts"].groupby(known["_slot"]).sum()
+    handled = np.bincount(slot[use], weights=contacts[use] * aht_seconds[use],
+                          minlength=slots_per_day)
+    weight = np.bincount(slot[use], weights=contacts[use], minlength=slots_per_day)
     aht = np.full(slots_per_day, handled.sum() / weight.sum())
-    aht[handled.index.to_numpy()] = (handled / weight).to_numpy()
+    seen = weight > 0
+    aht[seen] = handled[seen] / weight[seen]
     return aht
 
 
+@lru_cache(maxsize=64)
 def _skipped_slots(
-    first_day: date, n_days: int, interval_minutes: int, zone: ZoneInfo
-) -> list[tuple[int, int]]:
-    """(day, slot) pairs whose local wall-clock time does not exist (spring DST change)."""
+    last_day: date, n_days: int, interval_minutes: int, zone: ZoneInfo
+) -> tuple[tuple[int, int], ...]:
+    """(days back from `last_day`, slot) pairs whose wall-clock time does not exist (spring)."""
     skipped = []
-    for d in range(n_days):
-        day = first_day + timedelta(days=d)
+    for back in range(n_days):
+        day = last_day - timedelta(days=back)
         begin = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
         end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
         if end - begin >= timedelta(hours=24):
@@ -138,7 +155,7 @@ def _skipped_slots(
         for slot in range(1440 // interval_minutes):
             minute = slot * interval_minutes
             wall = datetime.combine(day, time(minute // 60, minute % 60))
-            back = wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-            if back.replace(tzinfo=None) != wall:
-                skipped.append((d, slot))
-    return skipped
+            back_again = wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+            if back_again.replace(tzinfo=None) != wall:
+                skipped.append((back, slot))
+    return tuple(skipped)

@@ -96,12 +96,14 @@ def empty_history() -> pd.DataFrame:
 
 def history_interval_minutes(frame: pd.DataFrame) -> int:
     """The finest spacing between consecutive intervals of any queue, in minutes."""
-    steps = frame.sort_values(["queue", "interval_start"]).groupby("queue")["interval_start"].diff()
-    steps = steps.dropna()
-    steps = steps[steps > pd.Timedelta(0)]
-    if steps.empty:
+    ordered = frame if _is_canonical_order(frame) else _sorted(frame)
+    starts = _nanoseconds(ordered["interval_start"])
+    queues = ordered["queue"].to_numpy()
+    steps = np.diff(starts)[queues[1:] == queues[:-1]]
+    steps = steps[steps > 0]
+    if steps.size == 0:
         raise ValueError("cannot tell the history's interval length from fewer than two rows")
-    return int(steps.min() / pd.Timedelta(minutes=1))
+    return int(steps.min() // 60_000_000_000)
 
 
 def resample_history(frame: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
@@ -119,9 +121,12 @@ def resample_history(frame: pd.DataFrame, interval_minutes: int) -> pd.DataFrame
             raise ValueError(
                 f"history has {have}-minute intervals; cannot split them into {interval_minutes}"
             )
+    floored = frame["interval_start"].dt.floor(f"{interval_minutes}min")
+    if (floored == frame["interval_start"]).all():
+        return frame  # already on the grid: a canonical frame has one row per interval
     work = frame.copy()
     # Helsinki's offsets are whole hours, so flooring in UTC equals flooring in local time.
-    work["interval_start"] = work["interval_start"].dt.floor(f"{interval_minutes}min")
+    work["interval_start"] = floored
     known = work["aht_seconds"].notna() & (work["contacts"] > 0)
     work["_handled"] = np.where(known, work["contacts"] * work["aht_seconds"], 0.0)
     work["_weight"] = np.where(known, work["contacts"], 0)
@@ -178,9 +183,11 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
         aht[(aht_text == "").to_numpy()] = np.nan
     else:
         aht = np.full(n, np.nan)
-    queues = np.array(
-        [queue_key(*k) for k in zip(clients, channels, languages, strict=True)], dtype=object
-    )
+    # one key per distinct (client, channel, language), not per row: imports have millions
+    triples = pd.MultiIndex.from_arrays([clients, channels, languages])
+    codes, distinct = pd.factorize(triples)
+    keys = np.array([queue_key(*k) for k in distinct], dtype=object)
+    queues = keys[codes]
     starts = _timestamps(raw["interval_start"], queues, ZoneInfo(timezone),
                          lambda i, p: fail(i, "interval_start", p))
 
@@ -205,6 +212,19 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
         raise fail(i, "interval_start", f"duplicate of {where(first)}: queue {queues[i]} at "
                    f"{frame.at[i, 'interval_start'].isoformat()} appears twice")
     return _sorted(frame)
+
+
+def _is_canonical_order(frame: pd.DataFrame) -> bool:
+    """Whether rows are already grouped by queue (in order) and in time order within each."""
+    queues = frame["queue"].to_numpy()
+    starts = _nanoseconds(frame["interval_start"])
+    same = queues[1:] == queues[:-1]
+    return bool(((queues[1:] > queues[:-1]) | (same & (starts[1:] > starts[:-1]))).all())
+
+
+def _nanoseconds(starts: pd.Series) -> np.ndarray:
+    """UTC interval starts as int64 nanoseconds since the epoch."""
+    return pd.DatetimeIndex(starts).as_unit("ns").asi8
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
