@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 from sqlmodel import col, select
 
+from forecasts.history import HistoryError
 from web import models as m
 from web.auth import role_required
 from web.capacity import AnswerForm, answer_request, requests_of
 from web.charts import coverage_svg
+from web.clock import today
 from web.db import request_session
+from web.history_import import import_history_csv
+from web.jobs import request_cancel, start_in_thread, submit_plan_job
 from web.planning import PublishError, grid_of, publish
 from web.reports import coverage, roster_week
 
@@ -119,3 +135,72 @@ def answer(request_id: int):  # noqa: ANN201
     session.commit()
     flash(f"Request {answered.id} {answered.status}.", "ok")
     return redirect(url_for("coordinator.request_inbox"), 303)
+
+
+@bp.route("/history", methods=["GET", "POST"])
+def history_upload():  # noqa: ANN201
+    """Upload a contact-history CSV: validated whole, stored whole or not at all."""
+    if request.method == "POST":
+        upload = request.files.get("history")
+        if upload is None or not upload.filename:
+            flash("Choose a CSV file to upload.", "error")
+            return render_template("coordinator/history.html"), 400
+        session = request_session()
+        try:
+            text = upload.read().decode("utf-8-sig")
+            report = import_history_csv(session, text)
+            session.commit()
+        except (HistoryError, UnicodeDecodeError) as error:
+            session.rollback()
+            flash(f"Nothing was imported: {error}", "error")
+            return render_template("coordinator/history.html"), 400
+        flash(
+            f"Imported {report.rows:,} intervals for {len(report.queues)} queues "
+            f"({report.replaced:,} replaced), {report.first:%d.%m.%Y} to {report.last:%d.%m.%Y}.",
+            "ok",
+        )
+        return redirect(url_for("coordinator.history_upload"), 303)
+    return render_template("coordinator/history.html")
+
+
+@bp.route("/plan", methods=["GET", "POST"])
+def plan():  # noqa: ANN201
+    """Start a forecast → staffing → roster run for a period, as a background job."""
+    session = request_session()
+    if request.method == "POST":
+        try:
+            start_day = date.fromisoformat(request.form.get("start_day", ""))
+            days = int(request.form.get("days", "7"))
+            limit = float(request.form.get("time_limit_seconds", "60"))
+            job = submit_plan_job(session, start_day=start_day, days=days,
+                                  time_limit_seconds=limit, created_by=current_user.username)
+        except ValueError as error:
+            flash(f"Cannot plan that: {error}", "error")
+            return redirect(url_for("coordinator.plan"), 303)
+        session.commit()
+        start_in_thread(current_app.extensions["vuoro_engine"], job.id)
+        return redirect(url_for("coordinator.job", job_id=job.id), 303)
+    jobs = session.exec(select(m.Job).order_by(col(m.Job.id).desc()).limit(20)).all()
+    monday = today() + timedelta(days=7 - today().weekday())
+    return render_template("coordinator/plan.html", jobs=jobs, next_monday=monday)
+
+
+@bp.route("/jobs/<int:job_id>")
+def job(job_id: int):  # noqa: ANN201
+    """A planning job's live status (the page refreshes itself while the job runs)."""
+    found = request_session().get(m.Job, job_id)
+    if found is None:
+        abort(404)
+    return render_template("coordinator/job.html", job=found)
+
+
+@bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])
+def cancel_job(job_id: int):  # noqa: ANN201
+    """Ask a running job to stop without saving anything."""
+    session = request_session()
+    try:
+        request_cancel(session, job_id)
+    except LookupError:
+        abort(404)
+    session.commit()
+    return redirect(url_for("coordinator.job", job_id=job_id), 303)

@@ -227,6 +227,25 @@ class CapacityRequest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class Job(SQLModel, table=True):
+    """A long-running planning run (forecast, staffing, solve) and how far it has got."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = "plan"
+    status: str = "queued"  # queued, running, succeeded, failed, cancelled
+    progress: float = 0.0  # 0..1
+    message: str = ""
+    start_day: date
+    days: int = 7
+    time_limit_seconds: float = 60.0
+    cancel_requested: bool = False
+    roster_id: int | None = Field(default=None, foreign_key="roster.id")
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
 class CalendarToken(SQLModel, table=True):
     """A secret that lets calendar apps subscribe to one agent's published shifts."""
 

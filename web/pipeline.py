@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
 from forecasts.core import forecast as forecast_frame
-from scheduler.domain import SolveResult
+from scheduler.domain import Problem, SolveResult
 from scheduler.grid import Grid
 from scheduler.solve import solve
 from scheduler.staffing import requirement_frame
@@ -19,6 +19,7 @@ from web import models as m
 from web.planning import (
     build_problem,
     opening_hours,
+    requirement_from_frame,
     save_draft,
     service_target,
     utc,
@@ -29,6 +30,10 @@ Progress = Callable[[float, float, float], None]
 
 class PlanningError(RuntimeError):
     """A planning step that cannot go on, in words a coordinator understands."""
+
+
+class PlanningCancelled(PlanningError):
+    """A coordinator cancelled the planning run before it was saved."""
 
 
 class InvalidRosterError(PlanningError):
@@ -71,10 +76,8 @@ def _next_version(session: Session, table: type[m.Forecast] | type[m.Requirement
     return (session.exec(select(func.max(table.version))).one() or 0) + 1
 
 
-def make_forecast(
-    session: Session, history: pd.DataFrame, *, grid: Grid, created_by: str = "system"
-) -> m.Forecast:
-    """Forecast every queue over the grid's period and store it as a new version."""
+def forecast_queues(history: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+    """Forecast every queue over the grid's period (in memory; nothing is stored)."""
     if history.empty:
         raise PlanningError("there is no contact history to forecast from: import some first")
     frame = forecast_frame(
@@ -82,12 +85,34 @@ def make_forecast(
     )
     if frame.empty:
         raise PlanningError("the forecast came out empty: no queue has usable history")
+    return frame
+
+
+def staff_queues(session: Session, forecast: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+    """Required agents per queue and interval from a forecast, with each queue's target."""
+    queues = session.exec(select(m.Queue)).all()
+    frame = requirement_frame(
+        forecast,
+        {q.key: service_target(q) for q in queues},
+        {q.key: q.channel for q in queues},
+        grid.interval_minutes,
+        opening_hours={q.key: opening_hours(q) for q in queues},
+    )
+    if frame.empty:
+        raise PlanningError("the forecast holds no intervals to staff")
+    return frame
+
+
+def store_forecast(
+    session: Session, frame: pd.DataFrame, *, grid: Grid, created_by: str
+) -> m.Forecast:
+    """Add a forecast frame as the next forecast version (the caller commits)."""
     row = m.Forecast(
         version=_next_version(session, m.Forecast),
         start_day=grid.start_day,
         days=grid.days,
         interval_minutes=grid.interval_minutes,
-        method=",".join(sorted(set(frame["model"]))),
+        method=",".join(sorted(set(frame["model"])))[:500],
         created_by=created_by,
     )
     session.add(row)
@@ -112,44 +137,14 @@ def make_forecast(
     return row
 
 
-def stored_forecast(session: Session, forecast_id: int) -> pd.DataFrame:
-    """A stored forecast as the forecast frame staffing reads."""
-    query = (
-        select(
-            m.ForecastInterval.interval_start,
-            m.Queue.key,
-            m.ForecastInterval.contacts,
-            m.ForecastInterval.contacts_low,
-            m.ForecastInterval.contacts_high,
-            m.ForecastInterval.aht_seconds,
-            m.ForecastInterval.model,
-        )
-        .join(m.Queue, m.Queue.id == m.ForecastInterval.queue_id)
-        .where(m.ForecastInterval.forecast_id == forecast_id)
-    )
-    columns = ["interval_start", "queue", "contacts", "contacts_low", "contacts_high",
-               "aht_seconds", "model"]
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns)
-    frame["interval_start"] = pd.to_datetime(frame["interval_start"], utc=True)
-    return frame
-
-
-def make_requirement(session: Session, forecast: m.Forecast) -> m.Requirement:
-    """Turn a stored forecast into required agents per queue and interval; store it."""
-    queues = session.exec(select(m.Queue)).all()
-    frame = requirement_frame(
-        stored_forecast(session, forecast.id),
-        {q.key: service_target(q) for q in queues},
-        {q.key: q.channel for q in queues},
-        forecast.interval_minutes,
-        opening_hours={q.key: opening_hours(q) for q in queues},
-    )
-    if frame.empty:
-        raise PlanningError(f"forecast v{forecast.version} holds no intervals to staff")
+def store_requirement(
+    session: Session, frame: pd.DataFrame, forecast: m.Forecast
+) -> m.Requirement:
+    """Add a requirement frame as the next requirement version (the caller commits)."""
     row = m.Requirement(version=_next_version(session, m.Requirement), forecast_id=forecast.id)
     session.add(row)
     session.flush()
-    queue_ids = {q.key: q.id for q in queues}
+    queue_ids = {q.key: q.id for q in session.exec(select(m.Queue))}
     session.execute(
         insert(m.RequirementInterval),
         [
@@ -169,23 +164,17 @@ def make_requirement(session: Session, forecast: m.Forecast) -> m.Requirement:
     return row
 
 
-def make_roster(
-    session: Session,
-    requirement: m.Requirement,
-    *,
-    grid: Grid,
-    time_limit_seconds: float,
-    progress: Progress | None = None,
-) -> tuple[m.Roster, SolveResult]:
-    """Solve all clients' queues at once, check the roster, and store it as a draft."""
-    problem = build_problem(session, requirement_id=requirement.id, grid=grid)
+def roster_for(
+    problem: Problem, *, time_limit_seconds: float, progress: Progress | None = None
+) -> SolveResult:
+    """Solve all clients' queues at once and check the roster against every hard rule."""
     result = solve(problem, time_limit_seconds=time_limit_seconds, progress=progress)
-    if not result.roster.shifts and result.status not in ("OPTIMAL", "FEASIBLE"):
+    if result.status not in ("OPTIMAL", "FEASIBLE"):
         raise PlanningError(f"no roster: solver status {result.status}. {result.message}")
     violations = validate(problem, result.roster)
     if violations:
         raise InvalidRosterError(violations)
-    return save_draft(session, result, requirement_id=requirement.id, grid=grid), result
+    return result
 
 
 def plan_period(
@@ -195,19 +184,25 @@ def plan_period(
     time_limit_seconds: float,
     created_by: str = "system",
     progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> tuple[m.Roster, SolveResult]:
-    """Forecast, staff and roster a period from stored history, as one transaction.
+    """Forecast, staff and roster a period from stored history; store all three at once.
 
-    Nothing is committed until the roster is saved, so a failure anywhere leaves no
-    forecast or requirement without its roster behind.
+    Everything is computed in memory first and written in one short transaction at the end,
+    so a failure or a cancel saves nothing, and the database is never locked during a solve.
     """
+    forecast = forecast_queues(load_history(session), grid)
+    requirement = staff_queues(session, forecast, grid)
+    required = requirement_from_frame(requirement, grid)
+    problem = build_problem(session, grid=grid, requirement=required)
+    session.rollback()  # end the read transaction before the long solve
+    result = roster_for(problem, time_limit_seconds=time_limit_seconds, progress=progress)
+    if cancelled is not None and cancelled():
+        raise PlanningCancelled("cancelled by a coordinator: nothing was saved")
     try:
-        forecast = make_forecast(session, load_history(session), grid=grid, created_by=created_by)
-        requirement = make_requirement(session, forecast)
-        roster, result = make_roster(
-            session, requirement, grid=grid, time_limit_seconds=time_limit_seconds,
-            progress=progress,
-        )
+        forecast_row = store_forecast(session, forecast, grid=grid, created_by=created_by)
+        requirement_row = store_requirement(session, requirement, forecast_row)
+        roster = save_draft(session, result, requirement_id=requirement_row.id, grid=grid)
         session.commit()
     except Exception:
         session.rollback()

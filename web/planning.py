@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import holidays
+import pandas as pd
 from sqlmodel import Session, col, func, select
 
 from scheduler import domain
@@ -84,19 +86,45 @@ def queues_by_id(session: Session) -> dict[int, m.Queue]:
     return {q.id: q for q in session.exec(select(m.Queue))}
 
 
-def build_problem(session: Session, *, requirement_id: int, grid: Grid) -> domain.Problem:
-    """The rostering problem for a period: all clients' queues and all active agents at once."""
-    clients = {c.id: c for c in session.exec(select(m.Client))}
-    queue_rows = sorted(queues_by_id(session).values(), key=lambda q: q.key)
-    requirement: dict[str, list[int]] = {q.key: [0] * grid.n_intervals for q in queue_rows}
-    key_of = {q.id: q.key for q in queue_rows}
+def stored_requirement(
+    session: Session, requirement_id: int, grid: Grid
+) -> dict[str, tuple[int, ...]]:
+    """Required agents per queue and interval of the grid, from a stored requirement."""
+    key_of = {q.id: q.key for q in session.exec(select(m.Queue))}
+    vectors = {key: [0] * grid.n_intervals for key in key_of.values()}
     rows = session.exec(
         select(m.RequirementInterval).where(m.RequirementInterval.requirement_id == requirement_id)
     )
     for row in rows:
         instant = utc(row.interval_start)
         if grid.start_utc <= instant < grid.end_utc:
-            requirement[key_of[row.queue_id]][grid.index_of(instant)] = row.required_agents
+            vectors[key_of[row.queue_id]][grid.index_of(instant)] = row.required_agents
+    return {key: tuple(values) for key, values in vectors.items()}
+
+
+def requirement_from_frame(frame: pd.DataFrame, grid: Grid) -> dict[str, list[int]]:
+    """Required agents per queue and interval of the grid, from a requirement frame."""
+    vectors: dict[str, list[int]] = defaultdict(lambda: [0] * grid.n_intervals)
+    for queue, start, required in zip(
+        frame["queue"], frame["interval_start"], frame["required_agents"], strict=True
+    ):
+        instant = start.to_pydatetime()
+        if grid.start_utc <= instant < grid.end_utc:
+            vectors[queue][grid.index_of(instant)] = int(required)
+    return vectors
+
+
+def build_problem(
+    session: Session, *, grid: Grid, requirement: Mapping[str, Sequence[int]]
+) -> domain.Problem:
+    """The rostering problem for a period: all clients' queues and all active agents at once.
+
+    `requirement` maps queue keys to required agents per interval; queues it lacks need none.
+    """
+    clients = {c.id: c for c in session.exec(select(m.Client))}
+    queue_rows = sorted(queues_by_id(session).values(), key=lambda q: q.key)
+    key_of = {q.id: q.key for q in queue_rows}
+    empty = (0,) * grid.n_intervals
     queues = tuple(
         domain.Queue(
             key=q.key,
@@ -111,7 +139,7 @@ def build_problem(session: Session, *, requirement_id: int, grid: Grid) -> domai
         grid=grid,
         queues=queues,
         agents=tuple(_agents(session, grid, key_of)),
-        requirement={k: tuple(v) for k, v in requirement.items()},
+        requirement={q.key: tuple(requirement.get(q.key, empty)) for q in queue_rows},
         is_open={q.key: open_flags(grid, opening_hours(q)) for q in queue_rows},
         holidays=public_holidays(grid),
     )
@@ -244,11 +272,7 @@ def publish(session: Session, roster_id: int) -> m.Roster:
         raise PublishError(f"roster {roster_id} does not exist")
     if roster.status != "draft":
         raise PublishError(f"roster {roster_id} is {roster.status}, only a draft can be published")
-    grid = grid_of(roster)
-    violations = validate(
-        build_problem(session, requirement_id=roster.requirement_id, grid=grid),
-        load_roster(session, roster_id),
-    )
+    violations = validate(stored_problem(session, roster), load_roster(session, roster_id))
     if violations:
         listed = "; ".join(v.message for v in violations[:3])
         raise PublishError(f"roster {roster_id} breaks {len(violations)} hard rules: {listed}")
@@ -277,6 +301,14 @@ def published_roster(session: Session, day: date | None = None) -> m.Roster | No
         if roster.start_day <= day < roster.start_day + timedelta(days=roster.days):
             return roster
     return None
+
+
+def stored_problem(session: Session, roster: m.Roster) -> domain.Problem:
+    """The problem a stored roster answers, rebuilt from today's agents and its requirement."""
+    grid = grid_of(roster)
+    return build_problem(
+        session, grid=grid, requirement=stored_requirement(session, roster.requirement_id, grid)
+    )
 
 
 def grid_of(roster: m.Roster) -> Grid:

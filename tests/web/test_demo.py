@@ -12,7 +12,7 @@ from web import create_app
 from web import models as m
 from web.cli import run_demo
 from web.db import make_engine
-from web.planning import build_problem, grid_of, load_roster
+from web.planning import load_roster, stored_problem
 
 
 def test_demo_publishes_a_valid_roster_and_every_role_can_log_in(tmp_path: Path) -> None:
@@ -23,7 +23,7 @@ def test_demo_publishes_a_valid_roster_and_every_role_can_log_in(tmp_path: Path)
     with Session(engine) as session:
         roster = session.exec(select(m.Roster).where(m.Roster.status == "published")).one()
         assert roster.start_day == date(2026, 11, 23)
-        problem = build_problem(session, requirement_id=roster.requirement_id, grid=grid_of(roster))
+        problem = stored_problem(session, roster)
         stored = load_roster(session, roster.id)
         assert validate(problem, stored) == []
         assert len({s.agent for s in stored.shifts}) >= 60, "most agents get shifts"

@@ -13,11 +13,11 @@ from tests.web.conftest import user_of
 from web import models as m
 from web.planning import (
     PublishError,
-    build_problem,
     grid_of,
     load_roster,
     publish,
     save_draft,
+    stored_problem,
 )
 
 
@@ -30,7 +30,7 @@ def test_published_roster_passes_the_validator(session, planned) -> None:  # noq
     """The stored, published roster breaks no hard rule and covers every agent's contract."""
     roster = session.get(m.Roster, planned.roster_id)
     assert roster.status == "published" and roster.version == 1
-    problem = build_problem(session, requirement_id=roster.requirement_id, grid=grid_of(roster))
+    problem = stored_problem(session, roster)
     stored = load_roster(session, roster.id)
     assert stored.shifts, "a week's roster must schedule someone"
     assert validate(problem, stored) == []
