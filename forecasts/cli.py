@@ -24,6 +24,7 @@ from forecasts.backtest import (
 )
 from forecasts.core import forecast
 from forecasts.history import HistoryError, read_history_csv
+from forecasts.quality import check_history
 
 OUTPUT_COLUMNS = (
     "interval_start", "client", "channel", "language",
@@ -170,6 +171,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
     if args.out is None:
         raise ValueError("--out FILE.csv is required to forecast")
     history = read_history_csv(args.history, timezone=args.timezone)
+    _print_report(history, args)
     start = args.start or (
         history["interval_start"].max().tz_convert(args.timezone).date() + timedelta(days=1))
     country = _holiday_country(args.holidays)
@@ -195,6 +197,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
     if args.origins < 1:
         raise ValueError("--origins must be at least 1")
     history = read_history_csv(args.history, timezone=args.timezone)
+    _print_report(history, args)
     origins = weekly_origins(history, count=args.origins, horizon_days=max(args.horizons),
                              timezone=args.timezone)
     first_day = history["interval_start"].min().tz_convert(args.timezone).date()
@@ -207,6 +210,14 @@ def _run_backtest(args: argparse.Namespace) -> int:
                        progress=ProgressBar("backtesting"))
     print(format_summary(summarise(results)))
     return 0
+
+
+def _print_report(history: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Say on stderr what the history holds: interval length, resampling, gaps, outliers."""
+    if len(history) < 2:
+        return
+    for line in check_history(history, timezone=args.timezone).summary(args.interval):
+        print(line, file=sys.stderr)
 
 
 def format_summary(summary: pd.DataFrame) -> str:

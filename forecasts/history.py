@@ -109,7 +109,9 @@ def history_interval_minutes(frame: pd.DataFrame) -> int:
 def resample_history(frame: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
     """Aggregate canonical history to 15/30/60-minute intervals (contacts summed, AHT weighted).
 
-    Raises ValueError when the history is coarser than `interval_minutes`.
+    Any finer history whose intervals add up to `interval_minutes` works: 5-, 6-, 10-, 15-
+    or 30-minute data. Raises ValueError when the history is coarser than `interval_minutes`
+    or its intervals do not divide it (6-minute data into 15-minute intervals).
     """
     if interval_minutes not in INTERVAL_CHOICES:
         raise ValueError(f"interval_minutes must be one of {INTERVAL_CHOICES}")
@@ -120,6 +122,13 @@ def resample_history(frame: pd.DataFrame, interval_minutes: int) -> pd.DataFrame
         if have > interval_minutes:
             raise ValueError(
                 f"history has {have}-minute intervals; cannot split them into {interval_minutes}"
+            )
+        if interval_minutes % have:  # e.g. 6-minute slots straddle quarter hours
+            fits = [str(m) for m in INTERVAL_CHOICES if m % have == 0]
+            raise ValueError(
+                f"history has {have}-minute intervals, which do not add up to "
+                f"{interval_minutes}-minute ones; "
+                + (f"choose {' or '.join(fits)} minutes" if fits else "resample it first")
             )
     floored = frame["interval_start"].dt.floor(f"{interval_minutes}min")
     if (floored == frame["interval_start"]).all():
