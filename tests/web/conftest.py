@@ -1,9 +1,11 @@
-"""A small planned world in a SQLite file, built once from a history CSV; a fresh app per test."""
+"""A small planned world, built once from a history CSV; a fresh app and database per test.
+
+Databases are SQLite files, or PostgreSQL databases when DATABASE_URL names a server.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from web.db import make_engine, reset_schema
 from web.pipeline import plan_period
 from web.planning import publish
 from web.seed import seed_world, store_history
+
+from .databases import TestDatabases
 
 TODAY = date(2026, 11, 18)  # fixed, so the suite does not change with the calendar
 SMALL_QUEUES = ("webshop-chat-fi", "webshop-email-fi", "telco-voice-fi")
@@ -54,7 +58,7 @@ def small_world(today: date = TODAY) -> DemoWorld:
 class PlannedWorld:
     """A database holding a published roster for the small world."""
 
-    path: Path
+    url: str
     world: DemoWorld
     roster_id: int
 
@@ -73,33 +77,39 @@ def plan_from_csv(database_url: str, csv_path: Path, world: DemoWorld) -> int:
         publish(session, roster.id)
         session.commit()
         roster_id = roster.id
-    engine.dispose()  # checkpoints SQLite's write-ahead log so the file can be copied
+    engine.dispose()  # checkpoints SQLite's WAL / frees PostgreSQL's template for copying
     return roster_id
 
 
 @pytest.fixture(scope="session")
-def planned(tmp_path_factory: pytest.TempPathFactory) -> PlannedWorld:
+def databases(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """The session's throw-away databases (dropped at the end)."""
+    made = TestDatabases(tmp_path_factory.mktemp("databases"))
+    print(f"\ntest databases: {made.backend}")
+    yield made
+
+
+@pytest.fixture(scope="session")
+def planned(tmp_path_factory: pytest.TempPathFactory, databases: TestDatabases):  # noqa: ANN201
     """Build the small world's published roster once per test session."""
     folder = tmp_path_factory.mktemp("planned")
     world = small_world()
     csv_path = folder / "history.csv"
     write_history_csv(generate_history(world, end=TODAY, weeks=8, interval_minutes=30), csv_path)
-    path = folder / "vuoro.sqlite"
-    roster_id = plan_from_csv(f"sqlite:///{path}", csv_path, world)
-    return PlannedWorld(path, world, roster_id)
+    url = databases.create()
+    roster_id = plan_from_csv(url, csv_path, world)
+    yield PlannedWorld(url, world, roster_id)
+    databases.drop(url)
 
 
 @pytest.fixture()
-def app(planned: PlannedWorld, tmp_path: Path):  # noqa: ANN201
+def app(planned: PlannedWorld, databases: TestDatabases):  # noqa: ANN201
     """A fresh app on a private copy of the planned database."""
-    copy = tmp_path / "vuoro.sqlite"
-    shutil.copy(planned.path, copy)
-    app = create_app(
-        {"TESTING": True, "DATABASE_URL": f"sqlite:///{copy}", "SECRET_KEY": "test",
-         "TODAY": TODAY}
-    )
+    url = databases.create(template=planned.url)
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "TODAY": TODAY})
     yield app
     app.extensions["vuoro_engine"].dispose()
+    databases.drop(url)
 
 
 @pytest.fixture()

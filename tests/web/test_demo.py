@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -15,9 +14,9 @@ from web.db import make_engine
 from web.planning import load_roster, stored_problem
 
 
-def test_demo_publishes_a_valid_roster_and_every_role_can_log_in(tmp_path: Path) -> None:
+def test_demo_publishes_a_valid_roster_and_every_role_can_log_in(databases) -> None:  # noqa: ANN001
     """The demo seeds, forecasts, solves and publishes; its logins work for each role."""
-    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    url = databases.create()
     world = run_demo(database_url=url, seed=7, today=date(2026, 11, 18), time_limit_seconds=10)
     engine = make_engine(url)
     with Session(engine) as session:
@@ -36,3 +35,5 @@ def test_demo_publishes_a_valid_roster_and_every_role_can_log_in(tmp_path: Path)
         response = client.post("/login", data=form)
         assert response.status_code == 302, f"{role} demo login fails"
         assert client.get(response.headers["Location"], follow_redirects=True).status_code == 200
+    app.extensions["vuoro_engine"].dispose()
+    databases.drop(url)
