@@ -9,11 +9,17 @@ from forecasts.history import (
     read_history_text,
     resample_history,
 )
+from forecasts.quality import HistoryReport, check_history
+from forecasts.special import ExpectedVolume, Uplift
 
 __all__ = [
     "CANONICAL_COLUMNS",
+    "ExpectedVolume",
     "FORECAST_COLUMNS",
     "HistoryError",
+    "HistoryReport",
+    "Uplift",
+    "check_history",
     "forecast",
     "history_from_records",
     "read_history_csv",

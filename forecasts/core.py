@@ -8,7 +8,8 @@ interval of `scheduler.grid.Grid(start, days, interval_minutes)`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -18,6 +19,8 @@ import pandas as pd
 
 from forecasts.history import resample_history
 from forecasts.models import MODELS, DayMatrix, WeekdayProfile
+from forecasts.special import ExpectedVolume, Uplift, apply_uplifts, expected_prediction
+from scheduler.domain import queue_key
 from scheduler.grid import Grid
 
 AHT_WEEKS = 8  # AHT per time of day from the last eight weeks
@@ -38,6 +41,8 @@ def forecast(
     method: str = "weekday_profile",
     holiday_country: str | None = "FI",
     models: Mapping[str, Callable[[], object]] | None = None,
+    uplifts: Sequence[Uplift] = (),
+    expected: Sequence[ExpectedVolume] = (),
 ) -> pd.DataFrame:
     """Forecast contacts (with an 80 % band) and AHT per queue for `days` local days from `start`.
 
@@ -51,12 +56,57 @@ def forecast(
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(registry)}")
     grid = Grid(start, days, interval_minutes, timezone)
     past = history[history["interval_start"] < pd.Timestamp(grid.start_utc)]
-    if past.empty:
+    if past.empty and not expected:
         raise ValueError(f"no history before {start.isoformat()} to forecast from")
     past = resample_history(past, interval_minutes)
-    zone = ZoneInfo(timezone)
+    by_queue = {queue_key(e.client, e.channel, e.language): e for e in expected}
     slots_per_day = 1440 // interval_minutes
 
+    target_starts = pd.date_range(grid.start_utc, grid.end_utc, freq=f"{interval_minutes}min",
+                                  inclusive="left").as_unit("ns")
+    target_local = target_starts.tz_convert(timezone)
+    target_day = (target_local.tz_localize(None).normalize() - pd.Timestamp(start)).days
+    target_slot = (target_local.hour * 60 + target_local.minute) // interval_minutes
+    horizon = list(grid.day_list)
+
+    def queue_frame(queue: str, head, prediction, aht: np.ndarray) -> pd.DataFrame:
+        """One queue's rows on the planning grid."""
+        return pd.DataFrame({
+            "interval_start": target_starts, "client": head.client, "channel": head.channel,
+            "language": head.language, "queue": queue,
+            "contacts": prediction.contacts[target_day, target_slot],
+            "contacts_low": prediction.low[target_day, target_slot],
+            "contacts_high": prediction.high[target_day, target_slot],
+            "aht_seconds": aht[target_slot],
+            "model": np.array(prediction.notes, dtype=object)[target_day],
+        })
+
+    with_history = set(past["queue"].unique())
+    frames = [
+        queue_frame(queue, e, expected_prediction(e, horizon, interval_minutes, "no history"),
+                    np.full(slots_per_day, e.aht_seconds))
+        for queue, e in sorted(by_queue.items()) if queue not in with_history
+    ]
+    if not past.empty:
+        frames += _history_frames(past, horizon, interval_minutes, timezone,
+                                  lambda: (WeekdayProfile(holiday_country=holiday_country)
+                                           if registry[method] is WeekdayProfile
+                                           else registry[method]()),
+                                  by_queue, queue_frame)
+    out = pd.concat(frames, ignore_index=True).sort_values(["queue", "interval_start"],
+                                                           kind="stable")
+    for column in ("contacts", "contacts_low", "contacts_high"):
+        out[column] = out[column].astype(float).clip(lower=0.0)
+    out = apply_uplifts(out.reset_index(drop=True), uplifts, timezone)
+    return out[list(FORECAST_COLUMNS)]
+
+
+def _history_frames(past: pd.DataFrame, horizon: list[date], interval_minutes: int,
+                    timezone: str, make_model, by_queue: Mapping[str, ExpectedVolume],
+                    queue_frame) -> list[pd.DataFrame]:
+    """Fit and predict each queue of the history (expected volume where it is too short)."""
+    zone = ZoneInfo(timezone)
+    slots_per_day = 1440 // interval_minutes
     local = past["interval_start"].dt.tz_convert(timezone)
     local_day = local.dt.tz_localize(None).dt.normalize()
     last_day = local_day.max()
@@ -65,18 +115,19 @@ def forecast(
     slot_of = ((local.dt.hour * 60 + local.dt.minute) // interval_minutes).to_numpy()
     contacts_of = past["contacts"].to_numpy(dtype=float)
     aht_of = past["aht_seconds"].to_numpy(dtype=float)
-    target_starts = pd.date_range(grid.start_utc, grid.end_utc, freq=f"{interval_minutes}min",
-                                  inclusive="left").as_unit("ns")
-    target_local = target_starts.tz_convert(timezone)
-    target_day = (target_local.tz_localize(None).normalize() - pd.Timestamp(start)).days
-    target_slot = (target_local.hour * 60 + target_local.minute) // interval_minutes
-    horizon = list(grid.day_list)
-
-    frames = []
     skipped = _skipped_slots(last_day.date(), int(day_back.max()) + 1, interval_minutes, zone)
+    frames = []
     for queue, index in past.groupby("queue", sort=True).indices.items():
-        n_days = int(day_back[index].max()) + 1
         rows_back = day_back[index]
+        n_days = int(rows_back.max()) + 1
+        head = past.iloc[index[0]]
+        if n_days < SHORT_HISTORY_DAYS and queue in by_queue:
+            e = by_queue[queue]
+            prediction = expected_prediction(e, horizon, interval_minutes,
+                                             f"short history: {n_days} days")
+            frames.append(queue_frame(queue, head, prediction,
+                                      np.full(slots_per_day, e.aht_seconds)))
+            continue
         row = n_days - 1 - rows_back  # oldest day first
         # the repeated autumn hour lands twice on one slot: hold the mean of the two
         sums = np.zeros((n_days, slots_per_day))
@@ -88,36 +139,14 @@ def forecast(
             if back < n_days:
                 values[n_days - 1 - back, slot] = np.nan
         first_day = (last_day - pd.Timedelta(days=n_days - 1)).date()
-        matrix = DayMatrix(first_day, values)
-        model = (WeekdayProfile(holiday_country=holiday_country)
-                 if registry[method] is WeekdayProfile else registry[method]())
-        prediction = model.fit(matrix).predict(horizon)
-        notes = prediction.notes
-        if n_days < SHORT_HISTORY_DAYS and "short history" not in " ".join(notes):
-            notes = [f"{note} [short history: {n_days} days]" for note in notes]
+        prediction = make_model().fit(DayMatrix(first_day, values)).predict(horizon)
+        if n_days < SHORT_HISTORY_DAYS and "short history" not in " ".join(prediction.notes):
+            prediction = replace(prediction, notes=[
+                f"{note} [short history: {n_days} days]" for note in prediction.notes])
         aht = _aht_by_slot(rows_back - rows_back.min(), slot_of[index], contacts_of[index],
                            aht_of[index], slots_per_day)
-        head = past.iloc[index[0]]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "interval_start": target_starts,
-                    "client": head["client"],
-                    "channel": head["channel"],
-                    "language": head["language"],
-                    "queue": queue,
-                    "contacts": prediction.contacts[target_day, target_slot],
-                    "contacts_low": prediction.low[target_day, target_slot],
-                    "contacts_high": prediction.high[target_day, target_slot],
-                    "aht_seconds": aht[target_slot],
-                    "model": np.array(notes, dtype=object)[target_day],
-                }
-            )
-        )
-    out = pd.concat(frames, ignore_index=True)
-    for column in ("contacts", "contacts_low", "contacts_high"):
-        out[column] = out[column].astype(float).clip(lower=0.0)
-    return out[list(FORECAST_COLUMNS)]
+        frames.append(queue_frame(queue, head, prediction, aht))
+    return frames
 
 
 def _aht_by_slot(day_back: np.ndarray, slot: np.ndarray, contacts: np.ndarray,
