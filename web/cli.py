@@ -1,4 +1,4 @@
-"""The `vuoro` command: demo, serve and init-db."""
+"""The `vuoro` command: demo, serve, db upgrade, and the file-based tools' subcommands."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from scheduler import erlang_cli
 from scheduler.grid import Grid
 from web import create_app
 from web.clock import site_today
-from web.db import create_schema, make_engine, reset_schema
+from web.db import create_schema, make_engine, reset_schema, upgrade_schema
 from web.pipeline import plan_period
 from web.planning import publish
 from web.seed import seed_world, store_history
@@ -128,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for sub in (demo, commands.add_parser("serve", help="serve the web app")):
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=5000)
-    commands.add_parser("init-db", help="create the database tables")
+    commands.add_parser("init-db", help="create or upgrade the database schema")
+    db = commands.add_parser("db", help="database schema migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply migrations up to a revision")
+    upgrade.add_argument("revision", nargs="?", default="head")
     args = parser.parse_args(argv)
 
     if args.command == "forecast":
@@ -140,6 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "init-db":
         create_schema(make_engine(args.database_url))
         print("Database ready.")
+        return 0
+    if args.command == "db":
+        engine = make_engine(args.database_url)
+        upgrade_schema(engine, args.revision)
+        print(f"Database schema at {args.revision}.")
         return 0
     if args.command == "demo":
         world = run_demo(
