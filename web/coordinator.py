@@ -26,7 +26,7 @@ from web.clock import today
 from web.db import request_session
 from web.history_import import import_history_csv
 from web.jobs import request_cancel, start_in_thread, submit_plan_job
-from web.planning import PublishError, grid_of, publish
+from web.planning import PublishError, grid_of, publish_and_commit
 from web.reports import coverage, roster_week
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -90,11 +90,10 @@ def coverage_page():  # noqa: ANN201
 def publish_roster(roster_id: int):  # noqa: ANN201
     """Publish a draft roster to agents and clients."""
     session = request_session()
+    expected = request.form.get("lock_version", type=int)
     try:
-        published = publish(session, roster_id)
-        session.commit()
+        published = publish_and_commit(session, roster_id, expected)
     except PublishError as error:
-        session.rollback()
         flash(str(error), "error")
         return redirect(url_for("coordinator.roster", roster=roster_id)), 303
     flash(f"Roster published as version {published.version}.", "ok")

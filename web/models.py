@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -159,10 +159,29 @@ class RequirementInterval(SQLModel, table=True):
     required_agents: int
 
 
+_ROSTER_LOCK_VERSION = Column("lock_version", Integer, nullable=False, default=1)
+
+
 class Roster(SQLModel, table=True):
-    """A roster over a planning period: a draft, or a published version (never edited)."""
+    """A roster over a planning period: a draft, or a published version (never edited).
+
+    `lock_version` is bumped by every update (optimistic locking): an update based on a
+    stale read fails instead of silently overwriting another coordinator's change. Published
+    version numbers are unique.
+    """
+
+    __table_args__ = (
+        Index(
+            "uq_roster_published_version",
+            "version",
+            unique=True,
+            sqlite_where=text("version > 0"),
+            postgresql_where=text("version > 0"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    lock_version: int = Field(default=1, sa_column=_ROSTER_LOCK_VERSION)
     start_day: date
     days: int
     interval_minutes: int
@@ -176,6 +195,8 @@ class Roster(SQLModel, table=True):
     best_bound: float = 0.0
     wall_seconds: float = 0.0
     penalties: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+    __mapper_args__ = {"version_id_col": _ROSTER_LOCK_VERSION}  # noqa: RUF012
 
 
 class Shift(SQLModel, table=True):
@@ -213,6 +234,10 @@ class Activity(SQLModel, table=True):
 class CapacityRequest(SQLModel, table=True):
     """A client's request for extra capacity on one of its queues."""
 
+    __table_args__ = (
+        UniqueConstraint("created_by", "idempotency_key", name="uq_capacityrequest_idempotency"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     queue_id: int = Field(foreign_key="queue.id")
@@ -225,6 +250,8 @@ class CapacityRequest(SQLModel, table=True):
     answer: str = ""
     created_by: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # the API's Idempotency-Key: a repeated submission by the same user finds the first one
+    idempotency_key: str | None = Field(default=None, max_length=255)
 
 
 class Job(SQLModel, table=True):
@@ -267,3 +294,15 @@ class User(SQLModel, table=True):
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
     client_id: int | None = Field(default=None, foreign_key="client.id")
     active: bool = True
+
+
+class ApiToken(SQLModel, table=True):
+    """A user's bearer token for the JSON API; only its SHA-256 is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = ""
+    token_sha256: str = Field(index=True, unique=True, max_length=64)
+    prefix: str = ""  # the first characters, so the owner can tell tokens apart
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

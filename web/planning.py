@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import holidays
 import pandas as pd
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, func, select
 
 from scheduler import domain
@@ -260,7 +262,9 @@ class PublishError(ValueError):
     """A roster that cannot be published as asked."""
 
 
-def publish(session: Session, roster_id: int) -> m.Roster:
+def publish(
+    session: Session, roster_id: int, expected_lock_version: int | None = None
+) -> m.Roster:
     """Publish a draft as the next version, after checking it again against today's data.
 
     Time off approved or agents deactivated since the solve would make the draft break hard
@@ -270,6 +274,10 @@ def publish(session: Session, roster_id: int) -> m.Roster:
     roster = session.get(m.Roster, roster_id)
     if roster is None:
         raise PublishError(f"roster {roster_id} does not exist")
+    if expected_lock_version is not None and roster.lock_version != expected_lock_version:
+        raise PublishError(
+            f"roster {roster_id} was changed by someone else since you opened it: reload it"
+        )
     if roster.status != "draft":
         raise PublishError(f"roster {roster_id} is {roster.status}, only a draft can be published")
     violations = validate(stored_problem(session, roster), load_roster(session, roster_id))
@@ -288,6 +296,30 @@ def publish(session: Session, roster_id: int) -> m.Roster:
     roster.version = latest + 1
     roster.published_at = m.utcnow()
     session.add(roster)
+    return roster
+
+
+def publish_and_commit(
+    session: Session, roster_id: int, expected_lock_version: int | None = None
+) -> m.Roster:
+    """Publish and commit; a concurrent publish or edit makes this one fail, cleanly.
+
+    Optimistic locking on the roster row and the unique published version number mean that
+    of two coordinators publishing at once exactly one wins; the other gets a PublishError
+    and nothing of theirs is written.
+    """
+    try:
+        roster = publish(session, roster_id, expected_lock_version)
+        session.commit()
+    except PublishError:
+        session.rollback()
+        raise
+    except (StaleDataError, IntegrityError, OperationalError) as error:
+        session.rollback()
+        raise PublishError(
+            f"roster {roster_id} was published or changed by someone else at the same time: "
+            "reload it"
+        ) from error
     return roster
 
 
