@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+
 from scheduler.candidates import Candidate, all_candidates
 from scheduler.domain import Activity, Agent, Break, Problem, Roster, Shift
 from scheduler.rules import week_bounds
@@ -47,6 +50,8 @@ def _choose(problem, agent: Agent, by_day, residual, weight, skills) -> list[Can
                 for c in by_day[d]:
                     if paid + c.paid_minutes > high or not _rested(chosen, c, rest):
                         continue
+                    if not _keeps_rules(problem, agent, chosen, c):
+                        continue
                     if paid + c.paid_minutes + free * longest < low:
                         continue  # would leave the contract minimum out of reach
                     key = (_value(problem, c, residual, weight, skills), c.paid_minutes)
@@ -57,6 +62,46 @@ def _choose(problem, agent: Agent, by_day, residual, weight, skills) -> list[Can
             chosen[best.day] = best
             paid += best.paid_minutes
     return sorted(chosen.values(), key=lambda c: c.start)
+
+
+def _keeps_rules(problem, agent: Agent, chosen: dict[int, Candidate], c: Candidate) -> bool:
+    """Whether adding c keeps consecutive days, weekly rest and rest after the published roster.
+
+    Days not chosen yet count as free, so the checks stay true as later days are added only
+    when those days are checked too (every candidate passes through here).
+    """
+    grid, contract = problem.grid, agent.contract
+    fixed = problem.fixed_before.get(agent.key, ())
+    start = grid.interval_start(c.start)
+    if fixed and (start - max(s.end for s in fixed)) < timedelta(
+            minutes=contract.min_daily_rest_minutes):
+        return False
+    worked = {grid.day_list[d] for d in chosen} | {grid.day_list[c.day]} | {s.day for s in fixed}
+    day = grid.day_list[c.day]
+    run_before = next(k for k in range(len(worked) + 1) if day - timedelta(k + 1) not in worked)
+    run_after = next(k for k in range(len(worked) + 1) if day + timedelta(k + 1) not in worked)
+    if run_before + 1 + run_after > contract.max_consecutive_days:
+        return False
+    rest = math.ceil(contract.min_weekly_rest_minutes / grid.interval_minutes)
+    days = next(w for w in problem.weeks().values() if c.day in w)
+    if rest <= 0 or len(days) < 7:
+        return True
+    taken = {**chosen, c.day: c}
+    for d in days:
+        if d in taken:
+            continue
+        ends = [x.end for e, x in taken.items() if e < d]
+        starts = [x.start for e, x in taken.items() if e > d]
+        if d == 0 and agent.key in problem.fixed_before:
+            ends += [math.ceil((s.end - grid.start_utc) / grid.step) for s in fixed] or [0]
+        if not ends or not starts or min(starts) - max(ends) >= rest:
+            return True
+    return False
+
+
+def _closing_soon(problem, q: str, t: int, end: int, least: int, resting: set[int]) -> bool:
+    """Whether a block on q starting at t could not last `least` intervals in the shift."""
+    return any(u >= end or u in resting or not problem.is_open[q][u] for u in range(t, t + least))
 
 
 def _rested(chosen: dict[int, Candidate], c: Candidate, rest: int) -> bool:
@@ -81,11 +126,22 @@ def _shift(problem, agent: Agent, c: Candidate, residual, weight, skills) -> Shi
         breaks = (Break(grid.interval_start(s), grid.interval_start(s + c.break_intervals),
                         paid=agent.shift_rule.meal_break_paid),)
     blocks: list[tuple[str, int, int]] = []
+    least = math.ceil(agent.shift_rule.min_activity_minutes / grid.interval_minutes)
     for t in range(c.start, c.end):
         open_queues = [q for q in skills if problem.is_open[q][t]]
         if t in resting or not open_queues:
             continue
+        current = blocks[-1] if blocks and blocks[-1][2] == t else None
+        if current and current[2] - current[1] < least:
+            # too early to switch queues (min_activity_block): stay, or step off if it closed
+            if current[0] not in open_queues:
+                continue
+            open_queues = [current[0]]
         q = max(open_queues, key=lambda k: (residual[k][t] > 0, weight[k] * residual[k][t]))
+        if current and q != current[0] and _closing_soon(problem, q, t, c.end, least, resting):
+            if current[0] not in open_queues:
+                continue  # a block on q would be too short: back-office time instead
+            q = current[0]
         residual[q][t] -= 1
         if blocks and blocks[-1][0] == q and blocks[-1][2] == t:
             blocks[-1] = (q, blocks[-1][1], t + 1)

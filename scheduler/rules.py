@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain import Problem
+from scheduler.domain import Agent, Problem
 from scheduler.variables import Variables
 
 HardRule = Callable[[cp_model.CpModel, Problem, Variables], None]
@@ -86,6 +87,138 @@ def weekly_paid_minutes(model: cp_model.CpModel, problem: Problem, v: Variables)
             model.add_linear_constraint(paid, low, high)
 
 
+def rest_after_previous_roster(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
+    """The first shifts keep the daily rest after the agent's last published shift.
+
+    `Problem.fixed_before` holds the published shifts just before the period; a candidate
+    starting too soon after the last of them is ruled out.
+    """
+    grid = problem.grid
+    for agent in problem.agents:
+        fixed = problem.fixed_before.get(agent.key, ())
+        if not fixed:
+            continue
+        last_end = max(s.end for s in fixed)
+        rest_minutes = agent.contract.min_daily_rest_minutes
+        for (a, d, i), x in v.shift.items():
+            if a != agent.key:
+                continue
+            start = grid.interval_start(v.candidates[a][d][i].start)
+            if (start - last_end).total_seconds() < rest_minutes * 60:
+                model.add(x == 0)
+
+
+def max_consecutive_days(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
+    """At most `max_consecutive_days` working days in a row, counting published days before."""
+    days = problem.grid.day_list
+    for agent in problem.agents:
+        limit = agent.contract.max_consecutive_days
+        worked_before = {s.day for s in problem.fixed_before.get(agent.key, ())}
+        for last in range(len(days)):
+            window = [days[last] - timedelta(days=k) for k in range(limit + 1)]
+            fixed = sum(1 for day in window if day in worked_before)
+            planned = [v.works[agent.key, d] for d in range(max(0, last - limit), last + 1)
+                       if (agent.key, d) in v.works]
+            if fixed + len(planned) > limit:
+                model.add(sum(planned) <= limit - fixed)
+
+
+def weekly_rest(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
+    """Once per ISO week, at least `min_weekly_rest_minutes` of rest around a whole day off.
+
+    Compact: one boolean per day says "the weekly rest is around this day", which needs the
+    day off and the next day's start at least the rest after the previous day's end (a day
+    not worked counts as ending at, or starting from, midnight). Only ISO weeks wholly inside
+    the period are checked; the rest may reach past the period, where the unknown next
+    roster counts as rested.
+    """
+    grid = problem.grid
+    for agent in problem.agents:
+        rest = math.ceil(agent.contract.min_weekly_rest_minutes / grid.interval_minutes)
+        if rest <= 0:
+            continue
+        for week in problem.weeks().values():
+            if len(week) < 7:
+                continue
+            options = []
+            for d in week:
+                around = model.new_bool_var(f"weekly_rest[{agent.key},{d}]")
+                v.weekly_rest[agent.key, d] = around
+                options.append(around)
+                if (agent.key, d) in v.works:
+                    model.add_implication(around, v.works[agent.key, d].Not())
+                before, after = _end_before(problem, v, agent, d), _start_after(v, agent, d)
+                if before is not None and after is not None:
+                    model.add(after - before >= rest).only_enforce_if(around)
+            model.add_bool_or(options)
+
+
+def _day_start(problem: Problem, d: int) -> int:
+    """Interval index of local midnight starting day d (d may be one past the period)."""
+    grid = problem.grid
+    return grid.n_intervals if d == grid.days else grid.day_range(d).start
+
+
+def _end_before(problem: Problem, v: Variables, agent: Agent, d: int):
+    """End of the agent's day before d (midnight starting d if not worked); None if unknown."""
+    a = agent.key
+    if d > 0:
+        if (a, d - 1) not in v.works:
+            return _day_start(problem, d)
+        worked = v.works[a, d - 1]
+        return sum(c.end * x for c, x in v.day_candidates(a, d - 1)) + _day_start(
+            problem, d) * (1 - worked)
+    if agent.key not in problem.fixed_before:
+        return None  # nothing known before the period: rested
+    grid = problem.grid
+    ends = [s.end for s in problem.fixed_before[a] if s.day == grid.day_list[0] - timedelta(1)]
+    if not ends:
+        return 0
+    return math.ceil((max(ends) - grid.start_utc) / grid.step)
+
+
+def _start_after(v: Variables, agent: Agent, d: int):
+    """Start of the agent's day after d (midnight ending it if not worked); None past the end."""
+    a, problem = agent.key, v.problem
+    if d + 1 >= problem.grid.days:
+        return None
+    if (a, d + 1) not in v.works:
+        return _day_start(problem, d + 2)
+    worked = v.works[a, d + 1]
+    return sum(c.start * x for c, x in v.day_candidates(a, d + 1)) + _day_start(
+        problem, d + 2) * (1 - worked)
+
+
+def min_activity_block(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
+    """After a switch between queues, both blocks last at least `min_activity_minutes`.
+
+    Compact: for each queue q and interval t, "another queue at t-1 and q at t" forces q to go
+    on for the block's length, and "q at t-1 and another queue at t" forces q to have lasted
+    as long. A block ended by a break, back-office time or the shift's end is not a switch.
+    """
+    for agent in problem.agents:
+        a = agent.key
+        length = math.ceil(agent.shift_rule.min_activity_minutes / problem.grid.interval_minutes)
+        if length <= 1 or len(agent.skills) < 2:
+            continue
+        for t in v.agent_intervals(a):
+            now, before = v.agent_activities(a, t), v.agent_activities(a, t - 1)
+            for q, y in now.items():
+                others = [z for p, z in before.items() if p != q]
+                if not others:
+                    continue
+                for k in range(1, length):
+                    later = v.agent_activities(a, t + k).get(q, 0)
+                    model.add(sum(others) + y - 1 <= later)
+            for q, y in before.items():
+                others = [z for p, z in now.items() if p != q]
+                if not others:
+                    continue
+                for k in range(1, length):
+                    earlier = v.agent_activities(a, t - 1 - k).get(q, 0)
+                    model.add(sum(others) + y - 1 <= earlier)
+
+
 def week_bounds(problem: Problem, agent_key: str, days: list[int]) -> tuple[int, int]:
     """Contract paid-minute bounds of an agent for the planned days of one ISO week."""
     agent = next(a for a in problem.agents if a.key == agent_key)
@@ -98,4 +231,8 @@ HARD_RULES: tuple[HardRule, ...] = (
     one_queue_per_working_interval,
     daily_rest,
     weekly_paid_minutes,
+    rest_after_previous_roster,
+    max_consecutive_days,
+    weekly_rest,
+    min_activity_block,
 )

@@ -37,14 +37,18 @@ def validate(problem: Problem, roster: Roster) -> list[Violation]:
             continue
         shift_found = _on_grid(problem.grid, shift)
         if not shift_found:
-            shift_found = _shift_rules(problem, agent, shift) + _activities(problem, agent, shift)
+            shift_found = (_shift_rules(problem, agent, shift) + _activities(problem, agent, shift)
+                           + _activity_blocks(problem, agent, shift))
             by_agent[agent.key].append(shift)
         found.extend(shift_found)
     for agent in problem.agents:
         shifts = sorted(by_agent[agent.key], key=lambda s: s.start)
         found.extend(_one_shift_per_day(agent, shifts))
-        found.extend(_rest_and_overlap(agent, shifts))
+        before = sorted(problem.fixed_before.get(agent.key, ()), key=lambda s: s.start)
+        found.extend(_rest_and_overlap(agent, shifts, before))
         found.extend(_weekly_paid_minutes(problem, agent, shifts))
+        found.extend(_consecutive_days(problem, agent, shifts, before))
+        found.extend(_weekly_rest(problem, agent, shifts, before))
     return found
 
 
@@ -166,11 +170,17 @@ def _one_shift_per_day(agent: Agent, shifts: list[Shift]) -> list[Violation]:
     ]
 
 
-def _rest_and_overlap(agent: Agent, shifts: list[Shift]) -> list[Violation]:
-    """Shifts do not overlap, and the contract's daily rest separates consecutive shifts."""
+def _rest_and_overlap(
+    agent: Agent, shifts: list[Shift], published: list[Shift] = ()
+) -> list[Violation]:
+    """Shifts do not overlap, and the contract's daily rest separates consecutive shifts.
+
+    The last published shift before the period counts as the one before the first shift.
+    """
     found = []
     rest = agent.contract.min_daily_rest_minutes
-    for before, after in zip(shifts, shifts[1:], strict=False):
+    ordered = list(published[-1:]) + shifts
+    for before, after in zip(ordered, ordered[1:], strict=False):
         gap = (after.start - before.end) / timedelta(minutes=1)
         if gap < 0:
             found.append(Violation("shift_overlap", agent.key, after.day,
@@ -193,4 +203,82 @@ def _weekly_paid_minutes(problem: Problem, agent: Agent, shifts: list[Shift]) ->
             found.append(Violation("weekly_paid_minutes", agent.key, None,
                                    f"{paid} paid minutes in week {week}, contract allows "
                                    f"{low}-{high}"))
+    return found
+
+
+def _activity_blocks(problem: Problem, agent: Agent, shift: Shift) -> list[Violation]:
+    """After a direct switch between queues, both blocks last `min_activity_minutes`."""
+    blocks: list[list] = []  # [queue, start, end], adjacent activities on one queue merged
+    for act in sorted(shift.activities, key=lambda a: a.start):
+        if blocks and blocks[-1][0] == act.queue and blocks[-1][2] == act.start:
+            blocks[-1][2] = act.end
+        else:
+            blocks.append([act.queue, act.start, act.end])
+    least = timedelta(minutes=agent.shift_rule.min_activity_minutes)
+    found = []
+    for (q1, s1, e1), (q2, s2, e2) in zip(blocks, blocks[1:], strict=False):
+        if e1 != s2 or q1 == q2:
+            continue
+        for q, start, end in ((q1, s1, e1), (q2, s2, e2)):
+            if end - start < least:
+                found.append(Violation(
+                    "activity_block", agent.key, shift.day,
+                    f"{q} {_clock(problem.grid, start)}-{_clock(problem.grid, end)} lasts "
+                    f"{(end - start) / timedelta(minutes=1):.0f} min next to a switch of queue, "
+                    f"at least {agent.shift_rule.min_activity_minutes} min needed"))
+    return found
+
+
+def _consecutive_days(
+    problem: Problem, agent: Agent, shifts: list[Shift], published: list[Shift]
+) -> list[Violation]:
+    """No more than the contract's consecutive working days, published days before included."""
+    limit = agent.contract.max_consecutive_days
+    worked = {s.day for s in shifts} | {s.day for s in published}
+    found = []
+    for day in problem.grid.day_list:
+        run = 0
+        while day - timedelta(days=run) in worked:
+            run += 1
+        if run == limit + 1:  # report once, on the first day over the limit
+            found.append(Violation("max_consecutive_days", agent.key, day,
+                                   f"{run} working days in a row, at most {limit} allowed"))
+    return found
+
+
+def _weekly_rest(
+    problem: Problem, agent: Agent, shifts: list[Shift], published: list[Shift]
+) -> list[Violation]:
+    """In each ISO week inside the period, one rest of the contract's length spans a day off.
+
+    The rest runs from the end of the last shift before that day to the start of the first
+    shift after it; with no shift known on a side (before the period without published
+    shifts, or after the period) that side counts as rested.
+    """
+    need = timedelta(minutes=agent.contract.min_weekly_rest_minutes)
+    if need <= timedelta(0):
+        return []
+    everything = sorted([*published, *shifts], key=lambda s: s.start)
+    worked = {s.day for s in everything}
+    found = []
+    for (_, week), days in problem.weeks().items():
+        if len(days) < 7:
+            continue
+        longest = timedelta(0)
+        for d in days:
+            day = problem.grid.day_list[d]
+            if day in worked:
+                continue
+            ends = [s.end for s in everything if s.day < day]
+            starts = [s.start for s in everything if s.day > day]
+            if not ends or not starts:
+                longest = need
+                break
+            longest = max(longest, min(starts) - max(ends))
+        if longest < need:
+            hours = longest / timedelta(hours=1)
+            found.append(Violation(
+                "weekly_rest", agent.key, None,
+                f"longest rest around a day off in week {week} is {hours:.1f} h, at least "
+                f"{need / timedelta(hours=1):.0f} h needed"))
     return found

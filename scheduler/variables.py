@@ -29,6 +29,8 @@ class Variables:
         self.works: dict[tuple[str, int], cp_model.IntVar] = {}
         self.break_start: dict[tuple[str, int, int], cp_model.IntVar] = {}
         self.activity: dict[tuple[str, str, int], cp_model.IntVar] = {}
+        # set by the weekly_rest rule: the agent's weekly rest lies around day d (a day off)
+        self.weekly_rest: dict[tuple[str, int], cp_model.IntVar] = {}
         self._covering: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
         self._breaking: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
         self._by_agent: dict[tuple[str, int], dict[str, cp_model.IntVar]] = defaultdict(dict)
@@ -118,10 +120,47 @@ class Variables:
                                                           self.candidates[a][d][i].end) in shifts}
         for key, works in self.works.items():
             self.model.add_hint(works, key in worked)
+        self._hint_weekly_rest(shifts)
         for (a, _, s), b in self.break_start.items():
             self.model.add_hint(b, (a, s) in breaks)
         for key, y in self.activity.items():
             self.model.add_hint(y, key in activities)
+
+    def _hint_weekly_rest(self, shifts: set[tuple[str, int, int]]) -> None:
+        """Hint each weekly-rest choice true where the hinted shifts leave that rest.
+
+        Without these the hint is incomplete and CP-SAT may take long to complete it.
+        """
+        grid = self.problem.grid
+        agents = {a for (a, _) in self.weekly_rest}
+        spans: dict[tuple[str, int], tuple[int, int]] = {}
+        for a, start, end in shifts:
+            if a in agents and 0 <= start < grid.n_intervals:
+                spans[a, grid.day_index_of(start)] = (start, end)
+        # the shift's own day may differ from the day its start interval falls on only for
+        # starts after midnight; the rule's expressions use the candidate's day, so match them
+        for (a, d, i) in self.shift:
+            c = self.candidates[a][d][i]
+            if (a, c.start, c.end) in shifts:
+                spans[a, d] = (c.start, c.end)
+        for (a, d), var in self.weekly_rest.items():
+            contract = self.agents[a].contract
+            rest = -(-contract.min_weekly_rest_minutes // grid.interval_minutes)
+            if (a, d) in spans:
+                self.model.add_hint(var, False)
+                continue
+            before = spans[a, d - 1][1] if (a, d - 1) in spans else self._day_start(d)
+            if d == 0:
+                before = -rest  # the rule's own boundary case is checked by the rule itself
+            after = spans[a, d + 1][0] if (a, d + 1) in spans else self._day_start(d + 2)
+            if d + 1 >= grid.days:
+                after = before + rest
+            self.model.add_hint(var, after - before >= rest)
+
+    def _day_start(self, d: int) -> int:
+        """Interval index of local midnight starting day d (d may be past the period)."""
+        grid = self.problem.grid
+        return grid.n_intervals if d >= grid.days else grid.day_range(d).start
 
     def extract(self, solver: cp_model.CpSolver) -> Roster:
         """The roster the solver's current values describe, in UTC."""
