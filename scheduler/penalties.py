@@ -82,6 +82,54 @@ def off_queue(model: cp_model.CpModel, problem: Problem, v: Variables) -> SoftTe
     return SoftTerm("off_queue", expression, lambda _problem, _roster: {})
 
 
+CHANGE_WEIGHT = 300  # per agent-day changed: worth three missing agent-intervals at weight 100
+
+
+def published_spans(problem: Problem, published: Roster) -> dict[tuple[str, int], tuple[int, int]]:
+    """Published shifts as (agent, day index) -> (start, end) interval indices on the grid."""
+    grid = problem.grid
+    kept: dict[tuple[str, int], tuple[int, int]] = {}
+    for shift in published.shifts:
+        if shift.day in grid.day_list:
+            try:
+                span = grid.index_of(shift.start), grid.index_of(shift.end)
+            except ValueError:
+                continue
+            kept[shift.agent, grid.day_list.index(shift.day)] = span
+    return kept
+
+
+def changed_days(problem: Problem, published: Roster, roster: Roster) -> set[tuple[str, int]]:
+    """Agent-days whose shift differs between two rosters (the `changes` term, counted)."""
+    before, after = published_spans(problem, published), published_spans(problem, roster)
+    agents = {a.key for a in problem.agents}
+    return {key for key in set(before) | set(after)
+            if key[0] in agents and before.get(key) != after.get(key)}
+
+
+def changes(
+    model: cp_model.CpModel, problem: Problem, v: Variables, published: Roster,
+    weight: int = CHANGE_WEIGHT,
+) -> SoftTerm:
+    """Agent-days whose shift differs from the published roster (start or end moved, added,
+    removed), so a re-plan keeps as many published shifts as it can."""
+    grid = problem.grid
+    kept = published_spans(problem, published)
+    changed: list[cp_model.LinearExprT] = []
+    for agent in problem.agents:
+        for d in range(grid.days):
+            a = agent.key
+            span = kept.get((a, d))
+            if (a, d) not in v.works:
+                changed.append(1 if span else 0)  # published shift can no longer be worked
+            elif span is None:
+                changed.append(v.works[a, d])
+            else:
+                same = [x for c, x in v.day_candidates(a, d) if (c.start, c.end) == span]
+                changed.append(1 - sum(same))
+    return SoftTerm("changes", weight * sum(changed), lambda _problem, _roster: {})
+
+
 SoftRule = Callable[[cp_model.CpModel, Problem, Variables], SoftTerm]
 
 SOFT_TERMS: tuple[SoftRule, ...] = (understaffing, overstaffing, off_queue)

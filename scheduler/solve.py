@@ -9,14 +9,25 @@ from ortools.sat.python import cp_model
 
 from scheduler.coverage import overstaffing, shortfall
 from scheduler.domain import Problem, Roster, SolveResult
+from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
-from scheduler.penalties import SOFT_TERMS
+from scheduler.penalties import (
+    CHANGE_WEIGHT,
+    OFF_QUEUE_WEIGHT,
+    SOFT_TERMS,
+    changed_days,
+    changes,
+)
 from scheduler.rules import HARD_RULES, week_bounds
+from scheduler.validate import validate
 from scheduler.variables import Variables
 
 Progress = Callable[[float, float, float], None]  # (seconds, objective, best_bound)
 RANDOM_SEED = 7
 NUM_WORKERS = 2  # measured on the 70-agent week: see scheduler/bench.py
+# full probing spends ~3 s of presolve on the demo week before the hint is even tried; level 1
+# leaves short limits (the web's 10 s) a solution and loses nothing in 55 s (bench.py)
+PROBING_LEVEL = 1
 
 
 def solve(
@@ -26,11 +37,15 @@ def solve(
     hint: Roster | None = None,
     progress: Progress | None = None,
     num_workers: int = NUM_WORKERS,
+    keep: Roster | None = None,
+    change_weight: int = CHANGE_WEIGHT,
 ) -> SolveResult:
     """Roster the problem's agents, minimising weighted understaffing and overstaffing.
 
     `time_limit_seconds` bounds the CP-SAT search; building the model and the greedy start add
-    about 3 s on the 70-agent demo week.
+    about 3 s on the 70-agent demo week. With `keep` (a published roster) the objective gains
+    the named term `changes`, `change_weight` per agent-day whose shift differs from it, and
+    `keep` is the default hint.
     """
     began = time.monotonic()
     model = cp_model.CpModel()
@@ -38,6 +53,9 @@ def solve(
     for add in HARD_RULES:
         add(model, problem, v)
     terms = [term(model, problem, v) for term in SOFT_TERMS]
+    if keep is not None:
+        terms.append(changes(model, problem, v, keep, change_weight))
+        hint = hint if hint is not None else keep
     model.minimize(sum(term.expression for term in terms))
     # without a previous roster, a greedy one gives CP-SAT a good complete start (bench.py)
     start = hint if hint is not None else greedy_roster(problem)
@@ -48,11 +66,16 @@ def solve(
     solver.parameters.num_workers = num_workers
     solver.parameters.max_time_in_seconds = time_limit_seconds
     solver.parameters.random_seed = RANDOM_SEED
+    solver.parameters.cp_model_probing_level = PROBING_LEVEL
     status = solver.solve(model, _Reporter(progress, began) if progress else None)
     wall = time.monotonic() - began
+    if status == cp_model.UNKNOWN and not validate(problem, start):
+        return _start_result(problem, start, wall, keep, change_weight)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return SolveResult(
-            Roster(()), solver.status_name(status), 0.0, 0.0, wall, message=_why(problem, v)
+            Roster(()), solver.status_name(status), 0.0, 0.0, wall,
+            message=_why(problem, v) if status == cp_model.INFEASIBLE else "no roster found in "
+            f"{time_limit_seconds:g} s; try a longer time limit",
         )
     roster = v.extract(solver)
     return SolveResult(
@@ -65,6 +88,43 @@ def solve(
         shortfall=shortfall(problem, roster),
         overstaffing=overstaffing(problem, roster),
     )
+
+
+def _start_result(
+    problem: Problem, start: Roster, wall: float, keep: Roster | None, change_weight: int
+) -> SolveResult:
+    """The valid start roster when the time limit ran out before CP-SAT reported a solution.
+
+    On a busy machine presolve alone can use a short limit up; a valid roster with its gaps
+    shown beats none. Penalties are counted from the roster, as the model would weigh them.
+    """
+    short, surplus = shortfall(problem, start), overstaffing(problem, start)
+    penalties = {
+        "understaffing": sum(q.shortfall_weight * sum(short[q.key]) for q in problem.queues),
+        "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in problem.queues),
+        "off_queue": OFF_QUEUE_WEIGHT * _off_queue_intervals(problem, start),
+    }
+    if keep is not None:
+        penalties["changes"] = change_weight * len(changed_days(problem, keep, start))
+    return SolveResult(
+        roster=start, status="FEASIBLE", objective=float(sum(penalties.values())),
+        best_bound=0.0, wall_seconds=wall, penalties=penalties, shortfall=short,
+        overstaffing=surplus,
+        message="time limit reached before CP-SAT improved the start roster; it is returned "
+                "as is (a longer limit gives a better roster)",
+    )
+
+
+def _off_queue_intervals(problem: Problem, roster: Roster) -> int:
+    """Working intervals (on shift, not on break) without an activity."""
+    step = problem.grid.step
+    total = 0
+    for shift in roster.shifts:
+        minutes = shift.end - shift.start - sum((b.end - b.start for b in shift.breaks),
+                                                shift.end - shift.end)
+        busy = sum((a.end - a.start for a in shift.activities), shift.end - shift.end)
+        total += int((minutes - busy) / step)
+    return total
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -98,8 +158,11 @@ def _why(problem: Problem, v: Variables) -> str:
                     f"{agent.name} ({agent.key}) needs at least {low} paid minutes in week "
                     f"{week} but their possible shifts give at most {best}"
                 )
+    contradictions = [c.text for c in explain_infeasible(problem)]
     if short:
-        return "Contract minimum cannot be met: " + "; ".join(short) + "."
+        return "Contract minimum cannot be met: " + "; ".join(short + contradictions) + "."
+    if contradictions:
+        return "Hard rules contradict: " + "; ".join(contradictions) + "."
     return (
         "The hard rules contradict each other (contract hours, daily rest, meal breaks or "
         "opening hours); no roster satisfies them all."

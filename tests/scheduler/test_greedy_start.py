@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from tiny_instances import hours, make_agent, make_problem
 
+from scheduler.bench import synthetic_problem
 from scheduler.coverage import coverage
 from scheduler.greedy import greedy_roster
+from scheduler.solve import solve
 from scheduler.validate import validate
 
 
@@ -21,3 +23,11 @@ def test_greedy_roster_is_valid_and_covers_demand_it_can():
     assert validate(problem, roster) == []
     covered = coverage(problem, roster)
     assert sum(covered["q1"]) >= 3 * 6 and sum(covered["q2"]) >= 3 * 6
+
+
+def test_time_limit_before_any_solution_returns_the_valid_start_roster():
+    problem = synthetic_problem(n_agents=20)
+    result = solve(problem, time_limit_seconds=0.01)
+    assert result.status == "FEASIBLE" and "start roster" in result.message
+    assert validate(problem, result.roster) == []
+    assert result.objective == sum(result.penalties.values()) > 0

@@ -1,0 +1,215 @@
+"""Shortfalls and contradictory hard rules explained in a coordinator's words.
+
+`explain_shortfall` groups consecutive short intervals of a queue and says what the certified
+agents were doing at the worst moment ("Webshop chat sv, Sat 14:00–16:00, short 3: only 4
+certified agents, 2 on approved time off, 2 on other queues"). `explain_infeasible` names the
+agents and the hard rules that contradict each other: every hard rule binds one agent, so a
+contradiction is found agent by agent, and a deletion filter keeps only the rules needed for it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from ortools.sat.python import cp_model
+
+from scheduler import rules as hard
+from scheduler.candidates import agent_candidates
+from scheduler.coverage import shortfall as count_shortfall
+from scheduler.domain import Agent, Problem, Queue, Roster, Shift
+from scheduler.variables import Variables
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+RULE_WORDS = {
+    "one_shift_per_day": "one shift per day",
+    "meal_break": "meal break",
+    "one_queue_per_working_interval": "one queue at a time",
+    "daily_rest": "daily rest",
+    "weekly_paid_minutes": "contract hours per week",
+    "rest_after_previous_roster": "daily rest after the published roster",
+    "max_consecutive_days": "consecutive working days",
+    "weekly_rest": "weekly rest",
+    "min_activity_block": "minimum activity block",
+}
+# the shape of a shift, always kept: without them a contradiction could "vanish" into two shifts
+# a day or a shift without its break, which is no answer for a coordinator
+FOUNDATION = (hard.one_shift_per_day, hard.meal_break, hard.one_queue_per_working_interval)
+IMPLIED = "approved time off, daily maximum and shift rule (start window, lengths)"
+CHECK_SECONDS = 5.0  # per agent and rule subset; tiny one-agent models answer in milliseconds
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A run of consecutive short intervals on one queue, with the reason in words."""
+
+    queue: str
+    first: int  # interval index
+    end: int  # exclusive
+    short: int  # most agents missing in one interval of the run
+    text: str
+    reasons: Mapping[str, int]  # what the certified agents did at the worst interval
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """Hard rules that no roster of this agent can satisfy together."""
+
+    agent: str
+    rules: tuple[str, ...]
+    text: str
+
+
+def queue_label(queue: Queue, client_names: Mapping[str, str] | None = None) -> str:
+    """A queue as coordinators say it: client, channel, language."""
+    client = (client_names or {}).get(queue.client, queue.client)
+    return f"{client} {queue.channel} {queue.language}"
+
+
+def explain_shortfall(
+    problem: Problem, roster: Roster, client_names: Mapping[str, str] | None = None
+) -> list[Shortfall]:
+    """Every run of short intervals per queue, in time order, each with a sentence."""
+    missing = count_shortfall(problem, roster)
+    found = []
+    for queue in problem.queues:
+        values = missing[queue.key]
+        t = 0
+        while t < len(values):
+            if values[t] == 0:
+                t += 1
+                continue
+            first = t
+            while t < len(values) and values[t] > 0:
+                t += 1
+            worst = max(range(first, t), key=lambda i: values[i])
+            reasons = _reasons(problem, roster, queue, worst)
+            text = (f"{queue_label(queue, client_names)}, {_span(problem, first, t)}, short "
+                    f"{values[worst]}: {_sentence(reasons)}")
+            found.append(Shortfall(queue.key, first, t, values[worst], text, reasons))
+    return sorted(found, key=lambda s: (s.first, s.queue))
+
+
+def _span(problem: Problem, first: int, end: int) -> str:
+    """E.g. `Sat 14:00–16:00` in local time."""
+    grid = problem.grid
+    start, stop = grid.local(first), grid.interval_start(end).astimezone(grid.zone)
+    day = f"{WEEKDAYS[start.weekday()]} {start:%d.%m.}"
+    same_day = stop.date() == start.date() or stop.time() == datetime.min.time()
+    stop_text = f"{stop:%H:%M}" if same_day else f"{WEEKDAYS[stop.weekday()]} {stop:%H:%M}"
+    return f"{day} {start:%H:%M}–{'24:00' if stop_text == '00:00' else stop_text}"
+
+
+def _sentence(reasons: Mapping[str, int]) -> str:
+    """`only 4 certified agents, 2 on approved time off, ...`; zero counts left out."""
+    total = reasons["certified"]
+    if total == 0:
+        return "no agent is certified for this queue"
+    parts = [f"only {total} certified agent{'s' if total != 1 else ''}"]
+    for key, words in (
+        ("working it", "working it"),
+        ("time off", "on approved time off"),
+        ("other queues", "on other queues"),
+        ("break", "on a meal break"),
+        ("back office", "on back-office time"),
+        ("outside shift window", "outside their shift start window or lengths"),
+        ("weekly maximum", "at their weekly contract maximum"),
+        ("rest or day off", "resting or on a day off (rest rules, consecutive days)"),
+        ("not rostered", "not rostered then (other hours cover more demand)"),
+    ):
+        if reasons.get(key):
+            parts.append(f"{reasons[key]} {words}")
+    return ", ".join(parts)
+
+
+def _reasons(problem: Problem, roster: Roster, queue: Queue, t: int) -> dict[str, int]:
+    """What each agent certified for the queue does in interval t, counted by reason."""
+    grid = problem.grid
+    instant = grid.interval_start(t)
+    d = grid.day_index_of(t)
+    reasons: Counter[str] = Counter()
+    certified = [a for a in problem.agents if queue.key in a.skills]
+    reasons["certified"] = len(certified)
+    for agent in certified:
+        shifts = [s for s in roster.shifts if s.agent == agent.key]
+        on = next((s for s in shifts if s.start <= instant < s.end), None)
+        reasons[_doing(problem, agent, shifts, on, queue, instant, d)] += 1
+    return dict(reasons)
+
+
+def _doing(
+    problem: Problem, agent: Agent, shifts: list[Shift], on: Shift | None, queue: Queue,
+    instant: datetime, d: int,
+) -> str:
+    """One agent's reason for not (or for) working the queue at an instant."""
+    if on is not None:
+        if any(b.start <= instant < b.end for b in on.breaks):
+            return "break"
+        act = next((a for a in on.activities if a.start <= instant < a.end), None)
+        if act is None:
+            return "back office"
+        return "working it" if act.queue == queue.key else "other queues"
+    day: date = problem.grid.day_list[d]
+    if day in agent.time_off:
+        return "time off"
+    t = problem.grid.index_of(instant)
+    candidates = agent_candidates(problem, agent)
+    if not any(c.covers(t) for cs in candidates.values() for c in cs):
+        return "outside shift window"
+    for days in problem.weeks().values():
+        if d in days:
+            _, high = problem.week_bounds(agent, days)
+            paid = sum(s.paid_minutes for s in shifts if problem.grid.day_list.index(s.day) in days
+                       ) if all(s.day in problem.grid.day_list for s in shifts) else 0
+            shortest = min((c.paid_minutes for cs in candidates.values() for c in cs), default=0)
+            if paid + shortest > high:
+                return "weekly maximum"
+    if any(s.day == day for s in shifts) or _near_rest(agent, shifts, instant):
+        return "rest or day off"
+    return "not rostered"
+
+
+def _near_rest(agent: Agent, shifts: list[Shift], instant: datetime) -> bool:
+    """Whether daily rest after or before a rostered shift rules the instant out."""
+    rest = timedelta(minutes=agent.contract.min_daily_rest_minutes)
+    return any(s.end <= instant < s.end + rest or s.start - rest < instant < s.start
+               for s in shifts)
+
+
+# ---------------------------------------------------------------- contradictions
+
+
+def explain_infeasible(problem: Problem) -> list[Contradiction]:
+    """Agents whose hard rules contradict, each with a smallest set of rules that does it."""
+    found = []
+    for agent in problem.agents:
+        alone = replace(problem, agents=(agent,), fixed_before={
+            k: v for k, v in problem.fixed_before.items() if k == agent.key})
+        active = [r for r in hard.HARD_RULES if r not in FOUNDATION]
+        if _feasible(alone, active):
+            continue
+        for rule in list(active):  # deletion filter: drop every rule not needed
+            trial = [r for r in active if r is not rule]
+            if not _feasible(alone, trial):
+                active = trial
+        names = tuple(r.__name__ for r in active)
+        words = ", ".join(RULE_WORDS.get(n, n) for n in names) or "no rule alone"
+        found.append(Contradiction(
+            agent.key, names,
+            f"{agent.name} ({agent.key}): {words} cannot all hold together with their "
+            f"{IMPLIED}"))
+    return found
+
+
+def _feasible(problem: Problem, rules: list) -> bool:
+    """Whether a one-agent problem has a roster under the given hard rules."""
+    model = cp_model.CpModel()
+    v = Variables(model, problem)
+    for add in (*FOUNDATION, *rules):
+        add(model, problem, v)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = CHECK_SECONDS
+    solver.parameters.num_workers = 1
+    return solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
