@@ -1,0 +1,208 @@
+"""Each role's main journey in a real headless Chromium, with screenshots for the README."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from playwright.sync_api import expect
+from sqlmodel import Session, col, select
+
+from fixtures.history import generate_history, write_history_csv
+from tests.web.conftest import TODAY, PlannedWorld, small_world
+from tests.web.databases import TestDatabases
+from web import models as m
+from web.db import make_engine, reset_schema
+from web.seed import seed_world
+
+from .conftest import PHONE, LiveApp, log_in, password_of, screenshot
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+JOB_WAIT_MS = 90_000  # forecast + staffing + a 5 s solve, with room for a slow CI machine
+
+
+def _utc(instant: datetime) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite keeps them naive, in UTC)."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def _seeded_without_history(databases: TestDatabases) -> str:
+    """A new database holding the small world's clients, queues, agents and users only."""
+    url = databases.create()
+    engine = make_engine(url)
+    reset_schema(engine)
+    with Session(engine) as session:
+        seed_world(session, small_world())
+        session.commit()
+    engine.dispose()
+    return url
+
+
+def test_coordinator_uploads_history_plans_and_publishes(
+    pages, live_app_on, databases, tmp_path: Path  # noqa: ANN001
+) -> None:
+    """History CSV → plan job (5 s solve) → draft roster → published v1, all through the UI."""
+    world = small_world()
+    csv_path = tmp_path / "history.csv"
+    write_history_csv(generate_history(world, end=TODAY, weeks=8, interval_minutes=30), csv_path)
+    live = live_app_on(_seeded_without_history(databases))
+    page = pages(live, viewport={"width": 1400, "height": 900})
+    coordinator = next(u for u in world.users if u.role == "coordinator")
+
+    log_in(page, coordinator.username, coordinator.password)
+    expect(page.get_by_text("No roster yet")).to_be_visible()
+
+    page.get_by_role("link", name="History").click()
+    page.get_by_label("CSV file").set_input_files(csv_path)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator(".flash.ok")).to_contain_text(f"for {len(world.queues)} queues")
+
+    page.get_by_role("link", name="Plan").click()
+    page.get_by_label("First day (a Monday)").fill(world.start_day.isoformat())
+    page.get_by_label("Solver time limit (s)").fill("5")
+    page.get_by_role("button", name="Generate roster").click()
+    page.wait_for_url("**/coordinator/jobs/*")
+    # the job page reloads itself every 2 s while the job runs; expect() retries across reloads
+    expect(page.locator("#job-status")).to_have_text("succeeded", timeout=JOB_WAIT_MS)
+
+    page.get_by_role("link", name="Review the draft roster").click()
+    expect(page.locator(".meta .status")).to_have_text("draft")
+    expect(page.locator("table.roster td.on").first).to_be_visible()
+    page.get_by_role("button", name="Publish this roster").click()
+    expect(page.locator(".flash.ok")).to_have_text("Roster published as version 1.")
+    expect(page.locator(".meta .status")).to_have_text("published v1")
+    expect(page.get_by_role("button", name="Publish this roster")).to_have_count(0)
+    screenshot(page, "coordinator-roster")
+
+    page.get_by_role("link", name="Coverage").click()
+    expect(page.locator("svg").first).to_be_visible()
+    screenshot(page, "coordinator-coverage")
+
+
+def _first_shift_of_an_agent_user(live: LiveApp, planned: PlannedWorld) -> tuple[str, m.Shift]:
+    """An agent with a login and a shift in the published roster, and their first shift."""
+    with Session(live.app.extensions["vuoro_engine"]) as session:
+        published = session.exec(select(m.Roster).where(m.Roster.status == "published")).one()
+        shifts = session.exec(
+            select(m.Shift).where(m.Shift.roster_id == published.id).order_by(col(m.Shift.start))
+        ).all()
+        agent_users = {
+            u.agent_id: u.username
+            for u in session.exec(select(m.User).where(m.User.role == "agent"))
+        }
+        shift = next(s for s in shifts if s.agent_id in agent_users)
+        session.expunge(shift)
+    return agent_users[shift.agent_id], shift
+
+
+def _strict_ical_checks(raw: bytes) -> Calendar:
+    """Parse with icalendar and check what RFC 5545 requires that a lenient parser lets pass."""
+    assert raw.startswith(b"BEGIN:VCALENDAR\r\n") and raw.endswith(b"END:VCALENDAR\r\n")
+    lines = raw.split(b"\r\n")[:-1]
+    assert all(b"\n" not in line and b"\r" not in line for line in lines), "bare LF or CR"
+    assert max(len(line) for line in lines) <= 75, "content lines fold at 75 octets"
+    calendar = Calendar.from_ical(raw)
+    assert calendar.name == "VCALENDAR"
+    assert str(calendar["VERSION"]) == "2.0" and calendar.get("PRODID")
+    events = calendar.walk("VEVENT")
+    assert events, "no events"
+    for event in events:
+        for name in ("UID", "DTSTAMP", "DTSTART", "DTEND"):
+            assert name in event, f"VEVENT without {name}: {event.to_ical()!r}"
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert start.tzinfo is not None and start < end
+    uids = [str(e["UID"]) for e in events]
+    assert len(set(uids)) == len(uids), "UIDs repeat"
+    return calendar
+
+
+def _event_starts(calendar: Calendar) -> set[datetime]:
+    """The events' start instants in UTC."""
+    return {e.decoded("DTSTART").astimezone(UTC) for e in calendar.walk("VEVENT")}
+
+
+def test_agent_sees_a_published_shift_and_downloads_the_calendar(
+    pages, live_app: LiveApp, planned: PlannedWorld  # noqa: ANN001
+) -> None:
+    """On a phone: the shift in Helsinki time, the .ics download and the subscription feed."""
+    username, shift = _first_shift_of_an_agent_user(live_app, planned)
+    start, end = _utc(shift.start).astimezone(HELSINKI), _utc(shift.end).astimezone(HELSINKI)
+    page = pages(live_app, viewport=PHONE)
+    log_in(page, username, password_of(planned, username))
+
+    card = page.locator("li.shift", has_text=start.strftime("%A %d.%m."))
+    expect(card.locator("h2")).to_contain_text(f"{start:%H:%M}–{end:%H:%M}")
+    expect(card.locator("li.work").first).to_be_visible()
+    expect(page.get_by_text("Times are Helsinki time.")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the shifts page scrolls sideways on a phone by {overflow} px"
+    screenshot(page, "agent-shifts-phone")
+
+    page.get_by_role("link", name="Calendar").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download my shifts (.ics)").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith("-shifts.ics")
+    downloaded = _strict_ical_checks(Path(download.path()).read_bytes())
+    assert _utc(shift.start) in _event_starts(downloaded)
+
+    page.get_by_role("button", name="Make my calendar link").click()
+    feed_url = page.get_by_label("Calendar link").input_value()
+    assert feed_url.startswith(live_app.base_url + "/calendar/")
+    with urllib.request.urlopen(feed_url, timeout=10) as response:  # a calendar app: no cookie
+        assert response.headers["Content-Type"].startswith("text/calendar")
+        assert _event_starts(_strict_ical_checks(response.read())) == _event_starts(downloaded)
+    page.get_by_role("button", name="Turn the link off").click()
+    expect(page.locator(".flash.ok")).to_have_text("Calendar link turned off.")
+    with pytest.raises(urllib.error.HTTPError) as turned_off:
+        urllib.request.urlopen(feed_url, timeout=10)
+    assert turned_off.value.code == 404
+
+
+def test_client_requests_capacity_and_sees_the_coordinators_approval(
+    pages, live_app: LiveApp, planned: PlannedWorld  # noqa: ANN001
+) -> None:
+    """A client's request reaches the coordinator's inbox; the approval and answer come back."""
+    client_user = next(u for u in planned.world.users if u.role == "client")
+    coordinator = next(u for u in planned.world.users if u.role == "coordinator")
+    day = planned.world.start_day + timedelta(days=1)
+    reason = "Black Friday campaign: twice the chats expected"
+    answer = "Approved: two more chat agents 10-12."
+
+    client = pages(live_app)
+    log_in(client, client_user.username, client_user.password)
+    client.get_by_role("link", name="Capacity requests").click()
+    client.get_by_label("Queue").select_option(index=0)
+    client.get_by_label("Day").fill(day.isoformat())
+    client.get_by_label("From", exact=True).fill("10:00")
+    client.get_by_label("Until").fill("12:00")
+    client.get_by_label("Extra agents").fill("2")
+    client.get_by_label("Reason").fill(reason)
+    client.get_by_role("button", name="Send request").click()
+    expect(client.locator(".flash.ok")).to_contain_text("Request sent")
+    mine = client.locator("tr", has_text=reason)
+    expect(mine.locator(".status")).to_have_text("open")
+    expect(mine).to_contain_text(f"{day:%d.%m.} 10:00–12:00")
+
+    inbox = pages(live_app)
+    log_in(inbox, coordinator.username, coordinator.password)
+    inbox.get_by_role("link", name="Requests").click()
+    row = inbox.locator("tr", has_text=reason)
+    row.locator("select[name=decision]").select_option("approved")
+    row.get_by_placeholder("Answer to the client").fill(answer)
+    row.get_by_role("button", name="Send").click()
+    expect(inbox.locator(".flash.ok")).to_contain_text("approved")
+    expect(inbox.locator("tr", has_text=reason).locator(".status")).to_have_text("approved")
+
+    client.reload()
+    expect(mine.locator(".status")).to_have_text("approved")
+    expect(mine).to_contain_text(answer)
+
+    client.get_by_role("link", name="Coverage").click()
+    expect(client.locator("svg").first).to_be_visible()
+    screenshot(client, "client-coverage")
