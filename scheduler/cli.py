@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from scheduler.explain import explain_shortfall
+from scheduler.replan import roster_changes
 from scheduler.serialize import (
     SchemaError,
     problem_from_json,
@@ -35,6 +37,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     solve_parser.add_argument("--time-limit", type=float, default=30.0, help="solver seconds")
     solve_parser.add_argument("--hint", type=Path, help="a roster JSON to start from")
     solve_parser.add_argument("--workers", type=int, default=None, help="CP-SAT workers")
+    solve_parser.add_argument("--keep", type=Path,
+                              help="published roster JSON: re-plan keeping its shifts where "
+                                   "possible, and list what changed")
+    solve_parser.add_argument("--explain", type=int, default=10, metavar="N",
+                              help="explain the first N shortfalls (default 10, 0 for none)")
     check = commands.add_parser(
         "validate", help="check a roster JSON file against every hard rule",
         description="Exit 0 when the roster breaks no hard rule of the problem, 1 listing each "
@@ -61,7 +68,10 @@ def _solve(args: argparse.Namespace) -> int:
         raise SchemaError(f"--time-limit must be positive, not {args.time_limit:g}")
     problem = problem_from_json(read_json(args.problem))
     hint = roster_from_json(read_json(args.hint)) if args.hint else None
+    keep = roster_from_json(read_json(args.keep)) if args.keep else None
     options = {"num_workers": args.workers} if args.workers else {}
+    if keep is not None:
+        options["keep"] = keep
     bar = ProgressBar(args.time_limit)
     result = solve(problem, time_limit_seconds=args.time_limit, hint=hint, progress=bar,
                    **options)
@@ -78,6 +88,16 @@ def _solve(args: argparse.Namespace) -> int:
     print(f"bound       {result.best_bound:,.0f}")
     print(f"gap         {result.gap:.2%}")
     print(f"shifts      {len(result.roster.shifts)} written to {args.out}")
+    if keep is not None:
+        changed = roster_changes(problem, keep, result.roster)
+        print(f"changes     {len(changed)} agent-days against {args.keep}")
+        for change in changed:
+            print(f"  {change.text}")
+    shortfalls = explain_shortfall(problem, result.roster)
+    for item in shortfalls[: args.explain]:
+        print(f"short       {item.text}")
+    if len(shortfalls) > args.explain > 0:
+        print(f"            ... and {len(shortfalls) - args.explain} more short periods")
     violations = validate(problem, result.roster)
     for v in violations:
         print(f"violation   {v.rule}: {v.agent} {v.day or ''} {v.message}")

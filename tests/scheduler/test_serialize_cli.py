@@ -109,11 +109,18 @@ def test_solve_then_validate_on_files(tmp_path, capsys):
     out = capsys.readouterr()
     assert "status      OPTIMAL" in out.out and "understaffing" in out.out
     assert "gap" in out.out and "bound" in out.out
+    assert "short       acme voice fi, Mon 03.03. " in out.out  # a1's meal break or more
     assert "objective" in out.err  # the progress bar's final line
     document = json.loads(roster_file.read_text())
     assert document["solve"]["status"] == "OPTIMAL" and document["shifts"]
     assert vuoro("validate", "--problem", str(problem_file), "--roster", str(roster_file)) == 0
     assert "valid:" in capsys.readouterr().out
+
+    # re-plan from the written roster: nothing needs to change
+    again = tmp_path / "again.json"
+    assert vuoro("solve", "--problem", str(problem_file), "--out", str(again),
+                 "--keep", str(roster_file), "--time-limit", "5") == 0
+    assert "changes     0 agent-days" in capsys.readouterr().out
 
     # move a shift to an hour it may not start: exit 1, the violation listed
     document["shifts"][0]["start"] = document["shifts"][0]["start"].replace("T08", "T07")
