@@ -2,7 +2,7 @@
 
 The app is served on a free loopback port from a background thread, on a throw-away copy of
 the planned world's database (or any database the test makes). Without /usr/bin/chromium the
-browser tests are skipped with a reason, unless VUORO_BROWSER_REQUIRED=1 (CI) makes that an
+browser tests are skipped with a reason, unless BROWSER_TESTS_REQUIRED=1 (CI) makes that an
 error. Playwright never downloads a browser here: it drives the system's chromium.
 """
 
@@ -23,7 +23,7 @@ from tests.web.conftest import TODAY, PlannedWorld, databases, planned  # noqa: 
 from tests.web.databases import TestDatabases
 from web import create_app
 
-CHROMIUM = Path(os.environ.get("VUORO_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 # Without the background-networking flags Chromium keeps calling Google's hosts, which this
 # closed network refuses; --no-sandbox because CI runs as root.
 CHROMIUM_ARGS = [
@@ -38,15 +38,15 @@ CHROMIUM_ARGS = [
 ]
 WAIT_MS = 10_000  # the longest any page element may take to appear (the solver job excepted)
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = Path(os.environ.get("VUORO_SCREENSHOT_DIR", Path(__file__).parents[2] / "docs"
+SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOT_DIR", Path(__file__).parents[2] / "docs"
                                   / "screenshots"))
 
 
 def _skip_or_fail(reason: str) -> None:
     """Skip with a printed reason, or fail where the browser is required (CI)."""
     print(f"\nbrowser tests: {reason}")
-    if os.environ.get("VUORO_BROWSER_REQUIRED") == "1":
-        pytest.fail(f"{reason} (VUORO_BROWSER_REQUIRED=1)")
+    if os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
+        pytest.fail(f"{reason} (BROWSER_TESTS_REQUIRED=1)")
     pytest.skip(reason)
 
 
