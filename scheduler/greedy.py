@@ -99,6 +99,14 @@ def _keeps_rules(problem, agent: Agent, chosen: dict[int, Candidate], c: Candida
     return False
 
 
+def _gain(k: str, t: int, now: str | None, window: list[int], residual, weight) -> float:
+    """Demand queue k meets per interval from t; after a switch the new block must last its
+    minimum length (min_activity_block), so it is judged over that window."""
+    if now is None or k == now:
+        return weight[k] * (residual[k][t] > 0)
+    return sum(weight[k] * (residual[k][u] > 0) for u in window) / max(1, len(window))
+
+
 def _closing_soon(problem, q: str, t: int, end: int, least: int, resting: set[int]) -> bool:
     """Whether a block on q starting at t could not last `least` intervals in the shift."""
     return any(u >= end or u in resting or not problem.is_open[q][u] for u in range(t, t + least))
@@ -137,7 +145,10 @@ def _shift(problem, agent: Agent, c: Candidate, residual, weight, skills) -> Shi
             if current[0] not in open_queues:
                 continue
             open_queues = [current[0]]
-        q = max(open_queues, key=lambda k: (residual[k][t] > 0, weight[k] * residual[k][t]))
+        now = current[0] if current else None
+        window = [u for u in range(t, min(t + least, c.end)) if u not in resting]
+        q = max(open_queues, key=lambda k: (_gain(k, t, now, window, residual, weight), k == now,
+                                            weight[k] * residual[k][t]))
         if current and q != current[0] and _closing_soon(problem, q, t, c.end, least, resting):
             if current[0] not in open_queues:
                 continue  # a block on q would be too short: back-office time instead
