@@ -12,7 +12,7 @@ from flask import Flask, Response, redirect, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-from web import agent, api, api_tokens, auth, client, coordinator
+from web import agent, api, api_tokens, auth, client, coordinator, forecasting
 from web.clock import helsinki
 from web.db import close_request_session, create_schema, make_engine
 
@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL"),
+        REDIS_URL=os.environ.get("REDIS_URL"),  # set: planning jobs go to RQ workers
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,  # VUORO_SESSION_COOKIE_SECURE=true behind HTTPS
@@ -45,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(coordinator.bp)
+    app.register_blueprint(forecasting.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(client.bp)
     app.register_blueprint(api_tokens.bp)

@@ -75,3 +75,76 @@ def coverage_svg(
     )
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def forecast_svg(
+    starts: Sequence[datetime],
+    predicted: Sequence[float | None],
+    low: Sequence[float | None],
+    high: Sequence[float | None],
+    actual: Sequence[float | None],
+    *,
+    title: str,
+    width: int = 960,
+    height: int = 240,
+) -> Markup:
+    """Actual contacts (line) against the forecast (line) and its 80 % band (shaded)."""
+    left, right, top, bottom = 40, 8, 22, 28
+    n = max(1, len(starts))
+    values = [v for series in (high, actual, predicted) for v in series if v is not None]
+    peak = max([1.0, *values])
+    dx = (width - left - right) / n
+    plot_h = height - top - bottom
+
+    def x(i: int) -> float:
+        return left + (i + 0.5) * dx
+
+    def y(v: float) -> float:
+        return top + plot_h - v / peak * plot_h
+
+    def polyline(series: Sequence[float | None], css: str) -> list[str]:
+        runs, run = [], []
+        for i, v in enumerate(series):
+            if v is None:
+                if run:
+                    runs.append(run)
+                run = []
+            else:
+                run.append(f"{x(i):.1f},{y(v):.1f}")
+        if run:
+            runs.append(run)
+        return [f'<polyline class="{css}" points="{" ".join(r)}"/>' for r in runs]
+
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    band = [(i, lo, hi) for i, (lo, hi) in enumerate(zip(low, high, strict=True))
+            if lo is not None and hi is not None]
+    if band:
+        upper = " ".join(f"{x(i):.1f},{y(hi):.1f}" for i, _, hi in band)
+        lower = " ".join(f"{x(i):.1f},{y(lo):.1f}" for i, lo, _ in reversed(band))
+        out.append(f'<polygon class="band" points="{upper} {lower}"/>')
+    out += polyline(predicted, "predicted")
+    out += polyline(actual, "actual")
+    step = max(1, int(peak) // 4)
+    for v in range(0, int(peak) + 1, step):
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" '
+                   f'y2="{y(v):.1f}"/><text class="tick" x="{left - 4}" y="{y(v) + 4:.1f}" '
+                   f'text-anchor="end">{v}</text>')
+    for i, start in enumerate(starts):
+        if i == 0 or start.date() != starts[i - 1].date():
+            px = left + i * dx
+            label = f"{WEEKDAYS[start.weekday()]} {start.day}.{start.month}."
+            out.append(f'<line class="day" x1="{px:.1f}" x2="{px:.1f}" y1="{top}" '
+                       f'y2="{height - bottom}"/>')
+            if start.weekday() == 0 or i == 0:
+                out.append(f'<text class="tick" x="{px + 3:.1f}" y="{height - 10}">{label}</text>')
+    out.append(
+        f'<text class="legend" x="{left}" y="14"><tspan class="l-actual">— actual</tspan>  '
+        '<tspan class="l-predicted">— forecast</tspan>  '
+        '<tspan class="l-band">■ 80 % band</tspan></text>'
+    )
+    out.append("</svg>")
+    return Markup("".join(out))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from datetime import date
 
 import waitress
+from redis import Redis
+from rq import Worker
 from sqlmodel import Session
 
 from fixtures.history import generate_history
@@ -20,6 +23,7 @@ from scheduler.grid import Grid
 from web import create_app
 from web.clock import site_today
 from web.db import create_schema, make_engine, reset_schema, upgrade_schema
+from web.jobs import QUEUE_NAME
 from web.pipeline import plan_period
 from web.planning import publish
 from web.seed import seed_world, store_history
@@ -129,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=5000)
     commands.add_parser("init-db", help="create or upgrade the database schema")
+    worker = commands.add_parser("worker", help="run planning jobs from the Redis queue (RQ)")
+    worker.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    worker.add_argument("--queue", default=QUEUE_NAME)
     db = commands.add_parser("db", help="database schema migrations")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply migrations up to a revision")
@@ -144,6 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "init-db":
         create_schema(make_engine(args.database_url))
         print("Database ready.")
+        return 0
+    if args.command == "worker":
+        with Redis.from_url(args.redis_url) as connection:
+            Worker([args.queue], connection=connection).work()
         return 0
     if args.command == "db":
         engine = make_engine(args.database_url)

@@ -25,7 +25,7 @@ from web.charts import coverage_svg
 from web.clock import today
 from web.db import request_session
 from web.history_import import import_history_csv
-from web.jobs import request_cancel, start_in_thread, submit_plan_job
+from web.jobs import mark_stale_jobs, request_cancel, start_job, submit_plan_job
 from web.planning import PublishError, grid_of, publish_and_commit
 from web.reports import coverage, roster_week
 
@@ -177,8 +177,11 @@ def plan():  # noqa: ANN201
             flash(f"Cannot plan that: {error}", "error")
             return redirect(url_for("coordinator.plan"), 303)
         session.commit()
-        start_in_thread(current_app.extensions["vuoro_engine"], job.id)
+        start_job(current_app.extensions["vuoro_engine"], job.id,
+                  redis_url=current_app.config.get("REDIS_URL"))
         return redirect(url_for("coordinator.job", job_id=job.id), 303)
+    if mark_stale_jobs(session):
+        session.commit()
     jobs = session.exec(select(m.Job).order_by(col(m.Job.id).desc()).limit(20)).all()
     monday = today() + timedelta(days=7 - today().weekday())
     return render_template("coordinator/plan.html", jobs=jobs, next_monday=monday)
@@ -187,7 +190,10 @@ def plan():  # noqa: ANN201
 @bp.route("/jobs/<int:job_id>")
 def job(job_id: int):  # noqa: ANN201
     """A planning job's live status (the page refreshes itself while the job runs)."""
-    found = request_session().get(m.Job, job_id)
+    session = request_session()
+    if mark_stale_jobs(session):
+        session.commit()
+    found = session.get(m.Job, job_id)
     if found is None:
         abort(404)
     return render_template("coordinator/job.html", job=found)

@@ -1,20 +1,34 @@
-"""Background planning jobs: run in a thread of the web process, report progress, cancel."""
+"""Background planning jobs: progress, cancel, heartbeat; run in a thread or on an RQ worker.
+
+Without REDIS_URL a job runs in a thread of the web process (embedded, zero set-up). With
+REDIS_URL it goes on a Redis queue (RQ) that any number of `vuoro worker` processes, on this
+machine or others, take jobs from. Either way the job writes a heartbeat; a job whose
+heartbeat stops (its worker crashed or was killed) is marked failed, and since a planning
+run writes nothing until its single final transaction, nothing else changes.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
+from redis import Redis
+from rq import Queue
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from scheduler.grid import Grid
 from web import models as m
+from web.db import make_engine
 from web.pipeline import PlanningCancelled, plan_period
+from web.planning import utc
 
 PROGRESS_EVERY_SECONDS = 1.0
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER_SECONDS = 30.0  # no heartbeat for this long: the worker is gone
 INTERVAL_MINUTES = 30
+QUEUE_NAME = "vuoro"
 
 
 def submit_plan_job(
@@ -31,6 +45,37 @@ def submit_plan_job(
                 created_by=created_by, message="queued")
     session.add(job)
     return job
+
+
+def start_job(engine: Engine, job_id: int, *, redis_url: str | None = None) -> None:
+    """Hand a committed job to the Redis queue when there is one, else to a thread."""
+    if redis_url:
+        enqueue_on_redis(redis_url, engine.url.render_as_string(hide_password=False), job_id)
+    else:
+        start_in_thread(engine, job_id)
+
+
+def enqueue_on_redis(
+    redis_url: str, database_url: str, job_id: int, *, queue: str = QUEUE_NAME
+) -> str:
+    """Put a job on the RQ queue; returns RQ's job id."""
+    with Redis.from_url(redis_url) as connection:
+        with Session(make_engine(database_url)) as session:
+            limit = session.get(m.Job, job_id).time_limit_seconds
+        rq_job = Queue(queue, connection=connection).enqueue(
+            run_plan_job_at, database_url, job_id, job_timeout=int(limit) + 600,
+            job_id=f"vuoro-plan-{job_id}",
+        )
+        return rq_job.id
+
+
+def run_plan_job_at(database_url: str, job_id: int) -> None:
+    """Worker entry point: run a job against the database at `database_url`."""
+    engine = make_engine(database_url)
+    try:
+        run_plan_job(engine, job_id)
+    finally:
+        engine.dispose()
 
 
 def start_in_thread(engine: Engine, job_id: int) -> threading.Thread:
@@ -78,9 +123,12 @@ def run_plan_job(engine: Engine, job_id: int) -> None:
     if _cancel_requested(engine, job_id):
         _update(engine, job_id, status="cancelled", finished_at=m.utcnow(), message="cancelled")
         return
-    _update(engine, job_id, status="running", started_at=m.utcnow(),
+    _update(engine, job_id, status="running", started_at=m.utcnow(), heartbeat_at=m.utcnow(),
             message="forecasting and staffing")
     last = [0.0]
+    beating = threading.Event()
+    heart = threading.Thread(target=_heartbeat, args=(engine, job_id, beating), daemon=True)
+    heart.start()
 
     def progress(seconds: float, objective: float, bound: float) -> None:
         now = time.monotonic()
@@ -97,12 +145,41 @@ def run_plan_job(engine: Engine, job_id: int) -> None:
             )
             roster_id = roster.id
     except PlanningCancelled as cancelled:
+        beating.set()
         _update(engine, job_id, status="cancelled", finished_at=m.utcnow(), message=str(cancelled))
     except Exception as error:  # noqa: BLE001  (any failure is reported on the job)
+        beating.set()
         _update(engine, job_id, status="failed", finished_at=m.utcnow(),
                 message=f"{type(error).__name__}: {error}"[:1000])
     else:
+        beating.set()
         penalties = ", ".join(f"{k} {v:,}" for k, v in result.penalties.items())
         _update(engine, job_id, status="succeeded", progress=1.0, finished_at=m.utcnow(),
                 roster_id=roster_id,
                 message=f"draft roster #{roster_id}: {result.status}, {penalties}")
+
+
+def _heartbeat(engine: Engine, job_id: int, stop: threading.Event) -> None:
+    """Write the job's heartbeat every few seconds until told to stop."""
+    while not stop.wait(HEARTBEAT_SECONDS):
+        _update(engine, job_id, heartbeat_at=m.utcnow())
+
+
+def mark_stale_jobs(
+    session: Session, *, stale_after_seconds: float = STALE_AFTER_SECONDS
+) -> list[int]:
+    """Fail running jobs whose heartbeat stopped (their worker died); the caller commits."""
+    cutoff = m.utcnow() - timedelta(seconds=stale_after_seconds)
+    failed = []
+    for job in session.exec(select(m.Job).where(m.Job.status == "running")):
+        beat = job.heartbeat_at or job.started_at
+        if beat is not None and utc(beat) < cutoff:
+            job.status = "failed"
+            job.finished_at = m.utcnow()
+            job.message = (
+                f"the worker stopped (no heartbeat since {utc(beat):%H:%M:%S} UTC); "
+                "nothing was saved: start the run again"
+            )
+            session.add(job)
+            failed.append(job.id)
+    return failed

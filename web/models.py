@@ -270,7 +270,23 @@ class Job(SQLModel, table=True):
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
+    heartbeat_at: datetime | None = None  # written every few seconds while running
     finished_at: datetime | None = None
+
+
+class ForecastOverride(SQLModel, table=True):
+    """A coordinator's uplift on a queue's or client's forecast, kept as an audit trail."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(index=True)  # a queue key or a client key
+    start_day: date
+    end_day: date  # inclusive
+    percent: float  # +25 = 25 % more contacts
+    reason: str
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+    withdrawn_by: str | None = None
+    withdrawn_at: datetime | None = None
 
 
 class CalendarToken(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -10,12 +10,14 @@ from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
 from forecasts.core import forecast as forecast_frame
+from forecasts.special import Uplift
 from scheduler.domain import Problem, SolveResult
 from scheduler.grid import Grid
 from scheduler.solve import solve
 from scheduler.staffing import requirement_frame
 from scheduler.validate import Violation, validate
 from web import models as m
+from web.overrides import active_uplifts
 from web.planning import (
     build_problem,
     opening_hours,
@@ -76,12 +78,15 @@ def _next_version(session: Session, table: type[m.Forecast] | type[m.Requirement
     return (session.exec(select(func.max(table.version))).one() or 0) + 1
 
 
-def forecast_queues(history: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+def forecast_queues(
+    history: pd.DataFrame, grid: Grid, uplifts: Sequence[Uplift] = ()
+) -> pd.DataFrame:
     """Forecast every queue over the grid's period (in memory; nothing is stored)."""
     if history.empty:
         raise PlanningError("there is no contact history to forecast from: import some first")
     frame = forecast_frame(
-        history, start=grid.start_day, days=grid.days, interval_minutes=grid.interval_minutes
+        history, start=grid.start_day, days=grid.days, interval_minutes=grid.interval_minutes,
+        uplifts=uplifts,
     )
     if frame.empty:
         raise PlanningError("the forecast came out empty: no queue has usable history")
@@ -191,7 +196,7 @@ def plan_period(
     Everything is computed in memory first and written in one short transaction at the end,
     so a failure or a cancel saves nothing, and the database is never locked during a solve.
     """
-    forecast = forecast_queues(load_history(session), grid)
+    forecast = forecast_queues(load_history(session), grid, active_uplifts(session, grid))
     requirement = staff_queues(session, forecast, grid)
     required = requirement_from_frame(requirement, grid)
     problem = build_problem(session, grid=grid, requirement=required)

@@ -264,3 +264,47 @@ def _index(grid: Grid, stored: datetime) -> int | None:
     if instant < grid.start_utc or instant > grid.end_utc:
         return None
     return grid.index_of(instant)
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    """Forecast (with its 80 % band) and actual contacts per interval for one queue."""
+
+    queue: m.Queue
+    forecast: m.Forecast
+    starts: tuple[datetime, ...]  # local
+    predicted: tuple[float | None, ...]
+    low: tuple[float | None, ...]
+    high: tuple[float | None, ...]
+    actual: tuple[float | None, ...]
+
+
+def forecast_vs_actual(
+    session: Session, queue: m.Queue, forecast: m.Forecast, *, context_days: int = 14
+) -> ForecastView:
+    """A stored forecast against the contacts that arrived, with `context_days` of history."""
+    grid = Grid(forecast.start_day - timedelta(days=context_days), forecast.days + context_days,
+                forecast.interval_minutes)
+    n = grid.n_intervals
+    predicted: list[float | None] = [None] * n
+    low: list[float | None] = [None] * n
+    high: list[float | None] = [None] * n
+    actual: list[float | None] = [None] * n
+    rows = session.exec(select(m.ForecastInterval).where(
+        m.ForecastInterval.forecast_id == forecast.id, m.ForecastInterval.queue_id == queue.id))
+    for row in rows:
+        t = _index(grid, row.interval_start)
+        if t is not None and t < n:
+            predicted[t], low[t], high[t] = row.contacts, row.contacts_low, row.contacts_high
+    history = session.exec(select(m.ContactHistory).where(
+        m.ContactHistory.queue_id == queue.id,
+        m.ContactHistory.interval_start >= grid.start_utc,
+        m.ContactHistory.interval_start < grid.end_utc,
+    ))
+    for row in history:
+        t = _index(grid, row.interval_start)
+        if t is not None and t < n:
+            actual[t] = float(row.contacts)
+    starts = tuple(grid.local(t) for t in range(n))
+    return ForecastView(queue, forecast, starts, tuple(predicted), tuple(low), tuple(high),
+                        tuple(actual))

@@ -1,0 +1,104 @@
+"""Planning jobs on the real local Redis with real `vuoro worker` processes (RQ)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlmodel import Session, SQLModel
+
+from web import models as m
+from web.jobs import enqueue_on_redis, mark_stale_jobs, submit_plan_job
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture()
+def redis_url() -> str:
+    """The local Redis server's URL; skipped (with the reason) when none answers."""
+    try:
+        with Redis.from_url(REDIS_URL, socket_connect_timeout=1) as connection:
+            connection.ping()
+    except RedisError as error:
+        pytest.skip(f"no Redis server at {REDIS_URL} ({error}); CI starts one")
+    return REDIS_URL
+
+
+@pytest.fixture()
+def worker(redis_url: str):  # noqa: ANN201
+    """A `vuoro worker` process on a queue of its own; killed at the end."""
+    queue = f"vuoro-test-{uuid.uuid4().hex[:8]}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "worker", "--redis-url", redis_url, "--queue", queue],
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    yield queue, process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _wait(session: Session, job_id: int, done, seconds: float = 120) -> m.Job:  # noqa: ANN001
+    """Poll a job until `done(job)` holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        session.expire_all()
+        job = session.get(m.Job, job_id)
+        if done(job):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} stuck at {job.status}: {job.message}")
+
+
+def _row_counts(session: Session) -> dict[str, int]:
+    """Rows in every table but the job table."""
+    return {
+        table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in SQLModel.metadata.sorted_tables
+        if table.name != "job"
+    }
+
+
+def test_worker_process_runs_a_planning_job(app, session, planned, worker, redis_url) -> None:  # noqa: ANN001, E501
+    """A job put on Redis is taken by the worker process and leaves a draft roster."""
+    queue, _ = worker
+    url = app.config["DATABASE_URL"]
+    job = submit_plan_job(session, start_day=planned.world.start_day, days=7,
+                          time_limit_seconds=5, created_by="test")
+    session.commit()
+    enqueue_on_redis(redis_url, url, job.id, queue=queue)
+    done = _wait(session, job.id, lambda j: j.status not in ("queued", "running"))
+    assert done.status == "succeeded", done.message
+    assert session.get(m.Roster, done.roster_id).status == "draft"
+
+
+def test_killing_the_worker_mid_solve_changes_nothing_and_fails_the_job(app, session, planned, worker, redis_url) -> None:  # noqa: ANN001, E501
+    """SIGKILL during the solve: every row is as before, and the job shows as failed."""
+    queue, process = worker
+    job = submit_plan_job(session, start_day=planned.world.start_day, days=7,
+                          time_limit_seconds=120, created_by="test")
+    session.commit()
+    before = _row_counts(session)
+    published = session.get(m.Roster, planned.roster_id)
+    published_state = (published.status, published.version, published.lock_version)
+    enqueue_on_redis(redis_url, app.config["DATABASE_URL"], job.id, queue=queue)
+    _wait(session, job.id, lambda j: j.status == "running" and j.message.startswith("solving"))
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    time.sleep(2)
+    assert mark_stale_jobs(session, stale_after_seconds=1.5) == [job.id]
+    session.commit()
+    session.expire_all()
+    failed = session.get(m.Job, job.id)
+    assert failed.status == "failed" and "worker stopped" in failed.message
+    assert _row_counts(session) == before
+    published = session.get(m.Roster, planned.roster_id)
+    assert (published.status, published.version, published.lock_version) == published_state
