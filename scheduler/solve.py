@@ -8,16 +8,13 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from scheduler.coverage import overstaffing, shortfall
+from scheduler.day_penalties import day_terms
+from scheduler.day_rules import DAY_RULES
 from scheduler.domain import Problem, Roster, SolveResult
 from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
-from scheduler.penalties import (
-    CHANGE_WEIGHT,
-    OFF_QUEUE_WEIGHT,
-    SOFT_TERMS,
-    changed_days,
-    changes,
-)
+from scheduler.objective import soft_penalties
+from scheduler.penalties import CHANGE_WEIGHT, SOFT_TERMS, changes
 from scheduler.rules import HARD_RULES, week_bounds
 from scheduler.validate import validate
 from scheduler.variables import Variables
@@ -50,9 +47,9 @@ def solve(
     began = time.monotonic()
     model = cp_model.CpModel()
     v = Variables(model, problem)
-    for add in HARD_RULES:
+    for add in (*HARD_RULES, *DAY_RULES):
         add(model, problem, v)
-    terms = [term(model, problem, v) for term in SOFT_TERMS]
+    terms = [term(model, problem, v) for term in SOFT_TERMS] + day_terms(model, problem, v)
     if keep is not None:
         terms.append(changes(model, problem, v, keep, change_weight))
         hint = hint if hint is not None else keep
@@ -99,13 +96,7 @@ def _start_result(
     shown beats none. Penalties are counted from the roster, as the model would weigh them.
     """
     short, surplus = shortfall(problem, start), overstaffing(problem, start)
-    penalties = {
-        "understaffing": sum(q.shortfall_weight * sum(short[q.key]) for q in problem.queues),
-        "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in problem.queues),
-        "off_queue": OFF_QUEUE_WEIGHT * _off_queue_intervals(problem, start),
-    }
-    if keep is not None:
-        penalties["changes"] = change_weight * len(changed_days(problem, keep, start))
+    penalties = soft_penalties(problem, start, published=keep, change_weight=change_weight)
     return SolveResult(
         roster=start, status="FEASIBLE", objective=float(sum(penalties.values())),
         best_bound=0.0, wall_seconds=wall, penalties=penalties, shortfall=short,
@@ -113,18 +104,6 @@ def _start_result(
         message="time limit reached before CP-SAT improved the start roster; it is returned "
                 "as is (a longer limit gives a better roster)",
     )
-
-
-def _off_queue_intervals(problem: Problem, roster: Roster) -> int:
-    """Working intervals (on shift, not on break) without an activity."""
-    step = problem.grid.step
-    total = 0
-    for shift in roster.shifts:
-        minutes = shift.end - shift.start - sum((b.end - b.start for b in shift.breaks),
-                                                shift.end - shift.end)
-        busy = sum((a.end - a.start for a in shift.activities), shift.end - shift.end)
-        total += int((minutes - busy) / step)
-    return total
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
