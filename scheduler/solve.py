@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from scheduler.columns import decomposable
 from scheduler.coverage import overstaffing, shortfall
 from scheduler.day_penalties import day_terms
 from scheduler.day_rules import DAY_RULES
+from scheduler.day_solve import day_level, solve_by_days
 from scheduler.domain import Problem, Roster, SolveResult
 from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
@@ -50,6 +52,12 @@ def solve(
     for add in (*HARD_RULES, *DAY_RULES):
         add(model, problem, v)
     terms = [term(model, problem, v) for term in SOFT_TERMS] + day_terms(model, problem, v)
+    if keep is None and decomposable(problem, v.candidates) and day_level(terms):
+        # planned per day: branch-and-price proves bounds CP-SAT alone cannot (day_solve.py)
+        return solve_by_days(problem, model, v, terms, time_limit_seconds=time_limit_seconds,
+                             hint=hint, progress=progress, began=began,
+                             parameters=lambda s: _parameters(s, num_workers,
+                                                              time_limit_seconds))
     if keep is not None:
         terms.append(changes(model, problem, v, keep, change_weight))
         hint = hint if hint is not None else keep
@@ -60,10 +68,7 @@ def solve(
     for term in terms:
         term.hint(model, problem, start)
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = num_workers
-    solver.parameters.max_time_in_seconds = time_limit_seconds
-    solver.parameters.random_seed = RANDOM_SEED
-    solver.parameters.cp_model_probing_level = PROBING_LEVEL
+    _parameters(solver, num_workers, time_limit_seconds)
     status = solver.solve(model, _Reporter(progress, began) if progress else None)
     wall = time.monotonic() - began
     if status == cp_model.UNKNOWN and not validate(problem, start):
@@ -85,6 +90,14 @@ def solve(
         shortfall=shortfall(problem, roster),
         overstaffing=overstaffing(problem, roster),
     )
+
+
+def _parameters(solver: cp_model.CpSolver, num_workers: int, time_limit_seconds: float) -> None:
+    """The search parameters every solve uses."""
+    solver.parameters.num_workers = num_workers
+    solver.parameters.max_time_in_seconds = time_limit_seconds
+    solver.parameters.random_seed = RANDOM_SEED
+    solver.parameters.cp_model_probing_level = PROBING_LEVEL
 
 
 def _start_result(
