@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
@@ -54,10 +55,13 @@ def solve(
     terms = [term(model, problem, v) for term in SOFT_TERMS] + day_terms(model, problem, v)
     if keep is None and decomposable(problem, v.candidates) and day_level(terms):
         # planned per day: branch-and-price proves bounds CP-SAT alone cannot (day_solve.py)
-        return solve_by_days(problem, model, v, terms, time_limit_seconds=time_limit_seconds,
-                             hint=hint, progress=progress, began=began,
-                             parameters=lambda s: _parameters(s, num_workers,
-                                                              time_limit_seconds))
+        result = solve_by_days(problem, model, v, terms, time_limit_seconds=time_limit_seconds,
+                               hint=hint, progress=progress, began=began,
+                               parameters=lambda s: _parameters(s, num_workers,
+                                                                time_limit_seconds))
+        if result.status == "INFEASIBLE":
+            result = replace(result, message=_why(problem, v))
+        return result
     if keep is not None:
         terms.append(changes(model, problem, v, keep, change_weight))
         hint = hint if hint is not None else keep
