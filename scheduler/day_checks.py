@@ -93,6 +93,9 @@ def min_runs(problem: Problem, agent: Agent, shifts: list[Shift], published: lis
     name = "min_consecutive_days" if working else "min_consecutive_days_off"
     what = "working days" if working else "days off"
     found, d = [], 0
+    if before is not None and 0 < before < least and not kinds[0]:
+        found.append((name, days[0], f"{before} {what} in a row up to the period's start, at "
+                                      f"least {least} needed"))
     while d < len(days):
         if not kinds[d]:
             d += 1

@@ -81,8 +81,9 @@ def _forbid_short_runs(model: cp_model.CpModel, lits: list[Literal], least: int,
     """No run of working days (or days off) shorter than `least` bounded on both sides.
 
     A run is bounded at the start by a day of the other kind inside the period, or by the
-    period's start when `before` (the length of the run already under way there) is known;
-    runs reaching the period's end are free.
+    period's start when `before` (the length of the run already under way there) is known,
+    in which case a run under way and still too short continues on the first day; runs
+    reaching the period's end are free.
     """
     def on(d: int) -> Literal | bool:
         """The literal 'day d is of the run's kind', or a constant when it cannot vary."""
@@ -98,7 +99,8 @@ def _forbid_short_runs(model: cp_model.CpModel, lits: list[Literal], least: int,
             if before is None:
                 continue
             already = before
-        for length in range(1, least - already):
+        # with history, a run under way at the start must go on into the period (length 0)
+        for length in range(0 if already > 0 else 1, least - already):
             end = first + length  # the first day after the run
             if end >= n:
                 break
