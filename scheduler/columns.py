@@ -221,6 +221,7 @@ class Search:
         self.best: list[Column] | None = None
         self.bound = -math.inf
         self.nodes = 0
+        self.timed_out = False
         self.log: list[str] = []
 
     def out_of_time(self) -> bool:
@@ -280,7 +281,10 @@ class Search:
                 best = max(best, bound)
                 if math.ceil(best - EPS) >= self.cutoff():
                     return None
-            if not added or self.out_of_time():
+            if not added:
+                return best, values
+            if self.out_of_time():
+                self.timed_out = True  # the LP is not the master's optimum: proves nothing
                 return best, values
 
     def _ensure_columns(self, decisions: tuple[Decision, ...], fixed: dict[int, Pattern]
@@ -410,6 +414,9 @@ class Search:
         chosen = self.integral(values)
         if chosen is not None:
             self.offer(chosen, self._value(chosen))
+            if not self.timed_out:
+                return values
+        if self.timed_out:
             return values
         self.dive(values)
         self.master.restrict((), {}, ())
@@ -420,6 +427,8 @@ class Search:
         counter = itertools.count()
         root = Node((), self.bound)
         heap: list[tuple[float, int, int, Node, list[float]]] = []
+        if self.timed_out:
+            return
         if self.integral(values) is None:
             heapq.heappush(heap, (self.bound, 0, next(counter), root, values))
         while heap and not self.out_of_time():
@@ -436,11 +445,13 @@ class Search:
                 chosen = self.integral(child_values)
                 if chosen is not None:
                     self.offer(chosen, self._value(chosen))
-                    continue
+                    if not self.timed_out:
+                        continue
                 heapq.heappush(heap, (child_bound, -child.depth, next(counter), child,
                                       child_values))
-            self.bound = max(self.bound, min((h[0] for h in heap), default=self.cutoff()))
-        if not heap:
+            done = self.bound if self.timed_out else self.cutoff()
+            self.bound = max(self.bound, min((h[0] for h in heap), default=done))
+        if not heap and not self.timed_out:  # every node solved: the best roster is optimal
             self.bound = max(self.bound, self.cutoff())
         self.log.append(f"{time.monotonic() - self.began:6.1f} s  {self.nodes} nodes, bound "
                         f"{self.bound:.2f}, {len(self.master.columns)} columns")

@@ -53,7 +53,8 @@ def day_understaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -
             constant += demand.under_weight * demand.requirement
             continue
         short = model.new_int_var(0, demand.requirement, f"day_short[{demand.shift_type},{d}]")
-        model.add(short >= demand.requirement - sum(working))
+        # equal, not just at least: every solution's objective is its roster's true cost
+        model.add_max_equality(short, [0, demand.requirement - sum(working)])
         terms.append(short)
         weights.append(demand.under_weight)
         slack[demand.shift_type, d] = short
@@ -72,7 +73,7 @@ def day_overstaffing(model: cp_model.CpModel, problem: Problem, v: Variables) ->
             continue
         surplus = model.new_int_var(0, len(working) - demand.requirement,
                                     f"day_surplus[{demand.shift_type},{d}]")
-        model.add(surplus >= sum(working) - demand.requirement)
+        model.add_max_equality(surplus, [0, sum(working) - demand.requirement])
         terms.append(surplus)
         weights.append(demand.over_weight)
         slack[demand.shift_type, d] = surplus
