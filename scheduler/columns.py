@@ -364,8 +364,10 @@ class Search:
             if result is None:
                 return  # the fixed patterns cannot beat the best roster (or keep the rules)
             _, values = result
-        chosen = self.integral(values)
-        if chosen is not None:
+        # out of time mid-dive: every pattern keeps its agent's rules, so any one per agent
+        # is a valid roster; take each agent's likeliest
+        chosen = self.integral(values) or self._largest(values)
+        if len(chosen) == len(self.pricers):
             self.offer(chosen, self._value(chosen))
 
     def _value(self, columns: list[Column]) -> float:
@@ -400,10 +402,25 @@ class Search:
         """The best objective known, here or from a solver running alongside."""
         return min(self.incumbent, self.outside())
 
-    def root(self) -> list[float] | None:
-        """Column generation at the root, then a dive for a first roster; the root LP values."""
+    def root(self, root_deadline: float | None = None,
+             dive_deadline: float | None = None) -> list[float] | None:
+        """Column generation at the root, then a dive for a first roster; the root LP values.
+
+        On a large problem the root may not converge by `root_deadline`: its bound still
+        holds, the dive still gives a roster (by `dive_deadline`), but nothing is proven.
+        """
         self.seed()
+        final = self.deadline
+        self.deadline = min(final, root_deadline or final)
         result = self.generate(Node((), -math.inf))
+        self.deadline = min(final, dive_deadline or final)
+        try:
+            return self._after_root(result)
+        finally:
+            self.deadline = final
+
+    def _after_root(self, result) -> list[float] | None:
+        """Log the root, keep an integral root or dive from a fractional one."""
         self.nodes = 1
         if result is None:
             return None
@@ -414,9 +431,6 @@ class Search:
         chosen = self.integral(values)
         if chosen is not None:
             self.offer(chosen, self._value(chosen))
-            if not self.timed_out:
-                return values
-        if self.timed_out:
             return values
         self.dive(values)
         self.master.restrict((), {}, ())

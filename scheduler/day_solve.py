@@ -24,6 +24,8 @@ from scheduler.variables import Variables
 
 DAY_TERMS = ("shift_requests", "day_understaffing", "day_overstaffing")
 BRANCHING_SHARE = 0.9  # of the time limit; CP-SAT keeps searching to the end
+# a large root may not converge in time: stop it here and dive, so CP-SAT gets a roster
+ROOT_SHARE, DIVE_SHARE = 0.6, 0.75
 
 
 def constant_value(expression: cp_model.LinearExprT) -> int | None:
@@ -88,7 +90,8 @@ def solve_by_days(
 
     search = Search(problem, v.candidates, began + BRANCHING_SHARE * time_limit_seconds,
                     outside=lambda: best.objective - offset)
-    values = search.root()
+    values = search.root(root_deadline=began + ROOT_SHARE * time_limit_seconds,
+                         dive_deadline=began + DIVE_SHARE * time_limit_seconds)
     if values is not None:
         bound["value"] = max(0.0, math.ceil(search.bound - 1e-6) + offset)
     report()
