@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The database tests also run on PostgreSQL (make test-postgres, as CI does).
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test test-postgres lint clean
+.PHONY: demo test test-postgres screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q tests/web
+
+# the browser tests write their screenshots to a temporary folder; this refreshes the README's
+screenshots: $(STAMP)
+	BROWSER_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
