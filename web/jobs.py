@@ -93,7 +93,7 @@ def request_cancel(session: Session, job_id: int) -> m.Job:
         raise LookupError(f"job {job_id} does not exist")
     if job.status in ("queued", "running"):
         job.cancel_requested = True
-        job.message = "cancelling: the solver stops at its time limit, then nothing is saved"
+        job.message = "cancelling: the run stops within a second or two and saves nothing"
         session.add(job)
     return job
 

@@ -170,16 +170,32 @@ def store_requirement(
 
 
 def roster_for(
-    problem: Problem, *, time_limit_seconds: float, progress: Progress | None = None
+    problem: Problem,
+    *,
+    time_limit_seconds: float,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> SolveResult:
-    """Solve all clients' queues at once and check the roster against every hard rule."""
-    result = solve(problem, time_limit_seconds=time_limit_seconds, progress=progress)
+    """Solve all clients' queues at once and check the roster against every hard rule.
+
+    `cancelled` is polled during the search: when it turns True the solver stops at once
+    and PlanningCancelled is raised, rather than waiting for the time limit.
+    """
+    result = solve(problem, time_limit_seconds=time_limit_seconds, progress=progress,
+                   stop=cancelled)
+    _check_cancelled(cancelled)
     if result.status not in ("OPTIMAL", "FEASIBLE"):
         raise PlanningError(f"no roster: solver status {result.status}. {result.message}")
     violations = validate(problem, result.roster)
     if violations:
         raise InvalidRosterError(violations)
     return result
+
+
+def _check_cancelled(cancelled: Callable[[], bool] | None) -> None:
+    """Raise PlanningCancelled when a coordinator asked the run to stop."""
+    if cancelled is not None and cancelled():
+        raise PlanningCancelled("cancelled by a coordinator: nothing was saved")
 
 
 def plan_period(
@@ -197,13 +213,14 @@ def plan_period(
     so a failure or a cancel saves nothing, and the database is never locked during a solve.
     """
     forecast = forecast_queues(load_history(session), grid, active_uplifts(session, grid))
+    _check_cancelled(cancelled)
     requirement = staff_queues(session, forecast, grid)
     required = requirement_from_frame(requirement, grid)
     problem = build_problem(session, grid=grid, requirement=required)
     session.rollback()  # end the read transaction before the long solve
-    result = roster_for(problem, time_limit_seconds=time_limit_seconds, progress=progress)
-    if cancelled is not None and cancelled():
-        raise PlanningCancelled("cancelled by a coordinator: nothing was saved")
+    _check_cancelled(cancelled)
+    result = roster_for(problem, time_limit_seconds=time_limit_seconds, progress=progress,
+                        cancelled=cancelled)
     try:
         forecast_row = store_forecast(session, forecast, grid=grid, created_by=created_by)
         requirement_row = store_requirement(session, requirement, forecast_row)

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from fixtures.history import generate_history, write_history_csv
 from tests.web.conftest import TODAY, user_of
 from web import models as m
-from web.jobs import request_cancel, run_plan_job, submit_plan_job
+from web.jobs import request_cancel, run_plan_job, start_in_thread, submit_plan_job
 
 
 def _password(planned, username: str) -> str:  # noqa: ANN001
@@ -108,6 +108,31 @@ def test_cancelled_job_saves_no_forecast_requirement_or_roster(app, session, pla
     request_cancel(session, job.id)
     session.commit()
     run_plan_job(app.extensions["vuoro_engine"], job.id)
+    session.expire_all()
+    assert session.get(m.Job, job.id).status == "cancelled"
+    assert [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)] == counts
+
+
+def test_cancel_interrupts_a_running_solve_instead_of_waiting_for_its_limit(app, session, planned) -> None:  # noqa: ANN001, E501
+    """Cancelled mid-solve, a job with a 300 s limit ends within seconds and saves nothing."""
+    counts = [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)]
+    job = submit_plan_job(session, start_day=planned.world.start_day, days=7,
+                          time_limit_seconds=300, created_by="test")
+    session.commit()
+    thread = start_in_thread(app.extensions["vuoro_engine"], job.id)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        session.expire_all()
+        if session.get(m.Job, job.id).message.startswith("solving"):
+            break
+        time.sleep(0.2)
+    assert session.get(m.Job, job.id).message.startswith("solving"), "the solve never started"
+    request_cancel(session, job.id)
+    session.commit()
+    cancelled_at = time.monotonic()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the job kept solving after the cancel"
+    assert time.monotonic() - cancelled_at < 10
     session.expire_all()
     assert session.get(m.Job, job.id).status == "cancelled"
     assert [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)] == counts
