@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 from sqlmodel import col, select
 
-from forecasts.history import HistoryError
+from forecasts.history import MAX_REPORTED_PROBLEMS, HistoryError
 from web import models as m
 from web.auth import role_required
 from web.capacity import AnswerForm, answer_request, requests_of
@@ -139,27 +139,34 @@ def answer(request_id: int):  # noqa: ANN201
 @bp.route("/history", methods=["GET", "POST"])
 def history_upload():  # noqa: ANN201
     """Upload a contact-history CSV: validated whole, stored whole or not at all."""
+    page = {"max_listed": MAX_REPORTED_PROBLEMS, "rejected": (), "rejected_total": 0}
     if request.method == "POST":
         upload = request.files.get("history")
         if upload is None or not upload.filename:
             flash("Choose a CSV file to upload.", "error")
-            return render_template("coordinator/history.html"), 400
+            return render_template("coordinator/history.html", **page), 400
         session = request_session()
         try:
             text = upload.read().decode("utf-8-sig")
             report = import_history_csv(session, text)
             session.commit()
-        except (HistoryError, UnicodeDecodeError) as error:
+        except UnicodeDecodeError as error:
+            session.rollback()
+            flash(f"Nothing was imported: the file is not UTF-8 text ({error.reason})", "error")
+            return render_template("coordinator/history.html", **page), 400
+        except HistoryError as error:
             session.rollback()
             flash(f"Nothing was imported: {error}", "error")
-            return render_template("coordinator/history.html"), 400
+            page |= {"rejected": error.problems, "rejected_total": error.total,
+                     "filename": upload.filename}
+            return render_template("coordinator/history.html", **page), 400
         flash(
             f"Imported {report.rows:,} intervals for {len(report.queues)} queues "
             f"({report.replaced:,} replaced), {report.first:%d.%m.%Y} to {report.last:%d.%m.%Y}.",
             "ok",
         )
         return redirect(url_for("coordinator.history_upload"), 303)
-    return render_template("coordinator/history.html")
+    return render_template("coordinator/history.html", **page)
 
 
 @bp.route("/plan", methods=["GET", "POST"])

@@ -67,6 +67,26 @@ def test_bad_history_upload_says_where_and_saves_nothing(client, auth, session, 
     assert _count(session, m.ContactHistory) == before
 
 
+def test_history_upload_lists_every_rejected_row(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """Three bad rows in different columns are each named by line; nothing is stored."""
+    _login_coordinator(auth, session, planned)
+    before = _count(session, m.ContactHistory)
+    text = ("interval_start,client,channel,language,contacts,aht_seconds\n"
+            "2026-11-19T09:00:00+02:00,telco,voice,fi,12,300\n"
+            "2026-11-19T09:30:00+02:00,telco,voice,fi,-3,300\n"
+            "2026-11-19T10:00:00+02:00,telco,fax,fi,4,300\n"
+            "yesterday,telco,voice,fi,4,300\n"
+            "2026-11-19T11:00:00+02:00,telco,voice,fi,4,0\n")
+    response = _upload(client, auth, text)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "4 problems in history.csv" in page
+    for line, column in ((3, "contacts"), (4, "channel"), (5, "interval_start"),
+                         (6, "aht_seconds")):
+        assert f"<li>line {line} (data row {line - 1}), column &#39;{column}&#39;" in page
+    assert _count(session, m.ContactHistory) == before
+
+
 def test_plan_job_runs_in_the_background_and_leaves_a_draft(client, auth, session, planned) -> None:  # noqa: ANN001, E501
     """Posting the plan form starts a job whose page shows progress, then a draft roster."""
     _login_coordinator(auth, session, planned)
