@@ -75,7 +75,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             for key, shifts in problem.fixed_before.items()
             if shifts
         },
-    }
+    } | ({"committed": {key: list(values) for key, values in problem.committed.items()}}
+         if problem.committed else {})
 
 
 def roster_to_json(
@@ -181,8 +182,13 @@ def problem_from_json(data: Any) -> Problem:
     holidays = frozenset(
         _day(d, "holidays") for d in _array(doc.get("holidays", []), "holidays")
     )
+    committed = {
+        key: tuple(_int(v, f"committed.{key}") for v in _array(values, f"committed.{key}"))
+        for key, values in _object(doc.get("committed", {}), "committed").items()
+    }
     return _guard("problem", lambda: Problem(
-        grid, queues, agents, requirement, is_open, holidays, fixed_before=fixed
+        grid, queues, agents, requirement, is_open, holidays, fixed_before=fixed,
+        committed=committed,
     ))
 
 

@@ -14,10 +14,13 @@ from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
 from scheduler.penalties import (
     CHANGE_WEIGHT,
+    COMMITMENT_FACTOR,
     OFF_QUEUE_WEIGHT,
     SOFT_TERMS,
     changed_days,
     changes,
+    commitments,
+    committed_shortfall,
 )
 from scheduler.rules import HARD_RULES, week_bounds
 from scheduler.validate import validate
@@ -49,8 +52,9 @@ def solve(
     `time_limit_seconds` bounds the CP-SAT search; building the model and the greedy start add
     about 3 s on the 70-agent demo week. With `keep` (a published roster) the objective gains
     the named term `changes`, `change_weight` per agent-day whose shift differs from it, and
-    `keep` is the default hint. `stop` is polled a few times a second during the search; once
-    it returns True the search ends early with the best roster found so far (a cancel).
+    `keep` is the default hint. Agents `problem.committed` promises (approved capacity
+    requests) add the named term `commitments`. `stop` is polled a few times a second during
+    the search; once it returns True the search ends early with the best roster so far.
     """
     began = time.monotonic()
     model = cp_model.CpModel()
@@ -58,6 +62,8 @@ def solve(
     for add in HARD_RULES:
         add(model, problem, v)
     terms = [term(model, problem, v) for term in SOFT_TERMS]
+    if problem.committed:
+        terms.append(commitments(model, problem, v))
     if keep is not None:
         terms.append(changes(model, problem, v, keep, change_weight))
         hint = hint if hint is not None else keep
@@ -110,6 +116,10 @@ def _start_result(
         "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in problem.queues),
         "off_queue": OFF_QUEUE_WEIGHT * _off_queue_intervals(problem, start),
     }
+    if problem.committed:
+        missing = committed_shortfall(problem, start)
+        penalties["commitments"] = sum(COMMITMENT_FACTOR * q.shortfall_weight
+                                       * sum(missing[q.key]) for q in problem.queues)
     if keep is not None:
         penalties["changes"] = change_weight * len(changed_days(problem, keep, start))
     return SolveResult(

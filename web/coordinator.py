@@ -22,11 +22,18 @@ from web import models as m
 from web.auth import role_required
 from web.capacity import AnswerForm, answer_request, requests_of
 from web.charts import coverage_svg
-from web.clock import today
+from web.clock import helsinki_day, today
+from web.compare import published_counterpart
 from web.db import request_session
 from web.history_import import import_history_csv
-from web.jobs import mark_stale_jobs, request_cancel, start_job, submit_plan_job
-from web.planning import PublishError, grid_of, publish_and_commit
+from web.jobs import (
+    mark_stale_jobs,
+    request_cancel,
+    start_job,
+    submit_plan_job,
+    submit_replan_job,
+)
+from web.planning import PublishError, grid_of, publish_and_commit, published_roster
 from web.reports import coverage, roster_week
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -62,6 +69,8 @@ def roster():  # noqa: ANN201
         "coordinator/roster.html",
         roster=chosen,
         rosters=rosters,
+        counterpart=published_counterpart(request_session(), chosen)
+        if chosen.status == "draft" else None,
         days=grid_of(chosen).day_list,
         rows=rows,
         staffed=sum(1 for r in rows if r.shifts_by_day),
@@ -118,21 +127,39 @@ def request_inbox():  # noqa: ANN201
 
 @bp.route("/requests/<int:request_id>/answer", methods=["POST"])
 def answer(request_id: int):  # noqa: ANN201
-    """Approve or decline a capacity request."""
+    """Approve (and re-plan the published roster at once, if asked) or decline a request."""
     session = request_session()
     form = AnswerForm()
     if not form.validate():
         flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("coordinator.request_inbox"), 303)
     try:
-        answered = answer_request(session, request_id, form)
+        answered = answer_request(session, request_id, form, username=current_user.username)
     except LookupError:
         abort(404)
     except ValueError as error:
         flash(str(error), "error")
         return redirect(url_for("coordinator.request_inbox"), 303)
+    job = None
+    if answered.status == "approved" and form.replan.data:
+        base = published_roster(session, helsinki_day(answered.start))
+        if base is not None:
+            job = submit_replan_job(session, base_roster_id=base.id,
+                                    time_limit_seconds=form.time_limit_seconds.data or 30,
+                                    created_by=current_user.username,
+                                    capacity_request_id=answered.id)
     session.commit()
-    flash(f"Request {answered.id} {answered.status}.", "ok")
+    if job is not None:
+        start_job(current_app.extensions["vuoro_engine"], job.id,
+                  redis_url=current_app.config.get("REDIS_URL"))
+        flash(f"Request {answered.id} approved: re-planning the published roster, keeping as "
+              "many shifts as it can. Review the changes, then publish.", "ok")
+        return redirect(url_for("coordinator.job", job_id=job.id), 303)
+    if answered.status == "approved":
+        flash(f"Request {answered.id} approved: the next plan or re-plan of that week adds it.",
+              "ok")
+    else:
+        flash(f"Request {answered.id} declined.", "ok")
     return redirect(url_for("coordinator.request_inbox"), 303)
 
 
