@@ -12,6 +12,7 @@ from web import models as m
 from web.auth import role_required
 from web.calendar import active_token, agent_for_token, issue_token, revoke_token, shifts_calendar
 from web.clock import today
+from web.compare import agent_changes
 from web.db import request_session
 from web.reports import upcoming_shifts
 from web.time_off import (
@@ -53,7 +54,8 @@ def shifts(agent_key: str):  # noqa: ANN201
     """An agent's published shifts from today on: the agent themself or a coordinator only."""
     agent = _visible_agent(agent_key)
     upcoming = upcoming_shifts(request_session(), agent.id, today())
-    return render_template("agent/shifts.html", agent=agent, shifts=upcoming)
+    changes = agent_changes(request_session(), agent.id, today())
+    return render_template("agent/shifts.html", agent=agent, shifts=upcoming, changes=changes)
 
 
 @bp.route("/agents/<agent_key>/shifts.ics")

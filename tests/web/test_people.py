@@ -86,6 +86,15 @@ def test_time_off_request_answer_and_the_next_replan_honours_it(client, auth, se
     assert any(c.agent == agent_key and c.day == day and c.after is None for c in plan.changes)
     assert validate(stored_problem(session, draft), shifts) == []
 
+    # published, the agent's page shows what changed since the version before
+    assert client.post(f"/coordinator/rosters/{draft.id}/publish", data={
+        "csrf_token": token, "lock_version": draft.lock_version}).status_code == 303
+    client.post("/logout", data={"csrf_token": token})
+    _login(auth, planned, user)
+    page = client.get("/my/shifts", follow_redirects=True).get_data(as_text=True)
+    notice = page[page.index("Changed since the last publish"):page.index('<ol class="shifts">')]
+    assert f"{day:%a %d.%m.}" in notice and "removed" in notice and "(v1 → v2)" in notice
+
 
 def test_an_agent_withdraws_only_their_own_open_request(client, auth, session, planned) -> None:  # noqa: ANN001, E501
     """Withdrawing works once for one's own request and is 404 for a colleague's."""
