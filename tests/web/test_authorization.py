@@ -86,6 +86,7 @@ ACCESS: dict[str, Access] = {
     "forecasting.withdraw": Access(COORDINATORS),
     "revisions.compare": Access(COORDINATORS),
     "revisions.replan": Access(COORDINATORS),
+    "revisions.edit_shift": Access(COORDINATORS),
     "people.agents": Access(COORDINATORS),
     "people.new_agent": Access(COORDINATORS),
     "people.edit_agent": Access(COORDINATORS),
@@ -110,7 +111,7 @@ ACCESS: dict[str, Access] = {
 TENANT_PARAMETERS = {"agent_key", "client_key", "request_id", "token_id", "time_off_id",
                      "day_off_id"}
 # parameters naming coordinator-only data, or no one's
-PLAIN_PARAMETERS = {"roster_id", "job_id", "override_id", "filename", "user_id"}
+PLAIN_PARAMETERS = {"roster_id", "job_id", "override_id", "filename", "user_id", "day"}
 
 
 @dataclass
@@ -163,7 +164,8 @@ def _world(session: Session) -> World:
     session.commit()
     agents = {a.id: a for a in session.exec(select(m.Agent))}
     plain = {"roster_id": roster.id, "job_id": job.id, "override_id": override.id,
-             "filename": "vuoro.css", "user_id": other_client_user.id}
+             "filename": "vuoro.css", "user_id": other_client_user.id,
+             "day": roster.start_day.isoformat()}
     own = {
         "coordinator": plain | {"agent_key": agents[other_agent.agent_id].key,
                                 "client_key": other_client.key,
