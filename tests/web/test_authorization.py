@@ -87,6 +87,8 @@ ACCESS: dict[str, Access] = {
     "revisions.compare": Access(COORDINATORS),
     "revisions.replan": Access(COORDINATORS),
     "revisions.edit_shift": Access(COORDINATORS),
+    "dashboard.clients": Access(COORDINATORS),
+    "dashboard.client_dashboard": Access(COORDINATORS),
     "people.agents": Access(COORDINATORS),
     "people.new_agent": Access(COORDINATORS),
     "people.edit_agent": Access(COORDINATORS),
