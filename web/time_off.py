@@ -25,6 +25,10 @@ OPEN = ("requested", "approved")
 class TimeOffError(ValueError):
     """A time-off request or answer that cannot be accepted, in words for the user."""
 
+    def __init__(self, message: str, field: str = "first_day") -> None:
+        super().__init__(message)
+        self.field = field
+
 
 class TimeOffForm(FlaskForm):
     """An agent's request: which days (inclusive) and why."""
@@ -45,13 +49,13 @@ class TimeOffAnswerForm(FlaskForm):
 def check_period(first: date, last: date, today: date) -> None:
     """Days off run forward, start today or later, within a year, at most MAX_DAYS long."""
     if last < first:
-        raise TimeOffError("the last day off must not be before the first")
+        raise TimeOffError("the last day off must not be before the first", "last_day")
     if first < today:
         raise TimeOffError("time off cannot start in the past")
     if first > today + timedelta(days=MAX_DAYS_AHEAD):
         raise TimeOffError(f"time off can be asked at most {MAX_DAYS_AHEAD} days ahead")
     if (last - first).days + 1 > MAX_DAYS:
-        raise TimeOffError(f"one request covers at most {MAX_DAYS} days")
+        raise TimeOffError(f"one request covers at most {MAX_DAYS} days", "last_day")
 
 
 def request_time_off(

@@ -41,9 +41,10 @@ def tokens(app):  # noqa: ANN001, ANN201
 
 
 def _request_count(app) -> int:  # noqa: ANN001
-    """Capacity requests stored."""
+    """Capacity and time-off requests stored (what a POST may create)."""
     with Session(app.extensions["vuoro_engine"]) as session:
-        return session.exec(select(func.count()).select_from(m.CapacityRequest)).one()
+        return sum(session.exec(select(func.count()).select_from(table)).one()
+                   for table in (m.CapacityRequest, m.TimeOffRequest))
 
 
 @schema.parametrize()

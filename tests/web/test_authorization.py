@@ -108,6 +108,9 @@ ACCESS: dict[str, Access] = {
     "api.client_coverage": Access(CLIENTS),
     "api.list_capacity_requests": Access(CLIENTS),
     "api.create_capacity_request": Access(frozenset({"client"})),
+    "api.my_time_off": Access(frozenset({"agent"})),
+    "api.create_time_off": Access(frozenset({"agent"})),
+    "api.time_off_requests": Access(COORDINATORS),
 }
 # parameters naming a tenant's data: filled with another tenant's value to test the refusal
 TENANT_PARAMETERS = {"agent_key", "client_key", "request_id", "token_id", "time_off_id",
