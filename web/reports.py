@@ -89,27 +89,37 @@ class QueueCoverage:
 def shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None = None) -> dict[
     int, list[ShiftView]
 ]:
-    """Shifts of a roster per agent id, with breaks and work blocks in local time."""
+    """Shifts of a roster per agent id, with breaks and work blocks in local time.
+
+    Reads plain columns rather than ORM objects: a 300-agent week has thousands of shifts,
+    breaks and activities, and building model instances for them cost most of the page.
+    """
     grid = grid_of(roster)
     queues = {q.id: q for q in session.exec(select(m.Queue))}
     clients = {c.id: c for c in session.exec(select(m.Client))}
-    query = select(m.Shift).where(m.Shift.roster_id == roster.id)
+    query = select(m.Shift.id, m.Shift.agent_id, m.Shift.day, m.Shift.start, m.Shift.end).where(
+        m.Shift.roster_id == roster.id)
     if agent_ids is not None:
         query = query.where(col(m.Shift.agent_id).in_(agent_ids))
     shifts = session.exec(query.order_by(m.Shift.start)).all()
-    ids = [s.id for s in shifts]
     blocks: dict[int, list[Block]] = defaultdict(list)
-    if ids:
-        for b in session.exec(select(m.Break).where(col(m.Break.shift_id).in_(ids))):
-            blocks[b.shift_id].append(
-                Block(_local(grid, b.start), _local(grid, b.end), b.kind, paid=b.paid)
-            )
-        for a in session.exec(select(m.Activity).where(col(m.Activity.shift_id).in_(ids))):
-            q = queues[a.queue_id]
-            blocks[a.shift_id].append(
+    if shifts:
+        mine = select(m.Shift.id).where(m.Shift.roster_id == roster.id)
+        if agent_ids is not None:
+            mine = mine.where(col(m.Shift.agent_id).in_(agent_ids))
+        breaks = select(m.Break.shift_id, m.Break.start, m.Break.end, m.Break.kind,
+                        m.Break.paid).where(col(m.Break.shift_id).in_(mine))
+        for shift_id, start, end, kind, paid in session.exec(breaks):
+            blocks[shift_id].append(Block(_local(grid, start), _local(grid, end), kind,
+                                          paid=paid))
+        activities = select(m.Activity.shift_id, m.Activity.queue_id, m.Activity.start,
+                            m.Activity.end).where(col(m.Activity.shift_id).in_(mine))
+        for shift_id, queue_id, start, end in session.exec(activities):
+            q = queues[queue_id]
+            blocks[shift_id].append(
                 Block(
-                    _local(grid, a.start),
-                    _local(grid, a.end),
+                    _local(grid, start),
+                    _local(grid, end),
                     "work",
                     queue_key=q.key,
                     client_name=clients[q.client_id].name,
@@ -118,12 +128,14 @@ def shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None 
                 )
             )
     views: dict[int, list[ShiftView]] = defaultdict(list)
-    for s in shifts:
-        start, end = _local(grid, s.start), _local(grid, s.end)
-        mine = _with_back_office(sorted(blocks[s.id], key=lambda b: b.start), start, end)
-        unpaid = sum(int((b.end - b.start).total_seconds() // 60) for b in mine if not b.paid)
-        length = int((s.end - s.start).total_seconds() // 60)
-        views[s.agent_id].append(ShiftView(s.day, start, end, length - unpaid, tuple(mine)))
+    for shift_id, agent_id, day, start_at, end_at in shifts:
+        start, end = _local(grid, start_at), _local(grid, end_at)
+        mine_blocks = _with_back_office(sorted(blocks[shift_id], key=lambda b: b.start), start,
+                                        end)
+        unpaid = sum(int((b.end - b.start).total_seconds() // 60) for b in mine_blocks
+                     if not b.paid)
+        length = int((end_at - start_at).total_seconds() // 60)
+        views[agent_id].append(ShiftView(day, start, end, length - unpaid, tuple(mine_blocks)))
     return views
 
 
