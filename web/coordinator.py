@@ -205,8 +205,10 @@ def plan():  # noqa: ANN201
             start_day = date.fromisoformat(request.form.get("start_day", ""))
             days = int(request.form.get("days", "7"))
             limit = float(request.form.get("time_limit_seconds", "60"))
+            kind = "forecast" if request.form.get("what") == "forecast" else "plan"
             job = submit_plan_job(session, start_day=start_day, days=days,
-                                  time_limit_seconds=limit, created_by=current_user.username)
+                                  time_limit_seconds=limit, created_by=current_user.username,
+                                  kind=kind)
         except ValueError as error:
             flash(f"Cannot plan that: {error}", "error")
             return redirect(url_for("coordinator.plan"), 303)

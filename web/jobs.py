@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from scheduler.grid import Grid
 from web import models as m
 from web.db import make_engine
-from web.pipeline import PlanningCancelled, plan_period
+from web.pipeline import PlanningCancelled, forecast_period, plan_period
 from web.planning import utc
 from web.replanning import replan_published
 
@@ -33,17 +33,21 @@ QUEUE_NAME = "vuoro"
 
 
 def submit_plan_job(
-    session: Session, *, start_day: date, days: int, time_limit_seconds: float, created_by: str
+    session: Session, *, start_day: date, days: int, time_limit_seconds: float, created_by: str,
+    kind: str = "plan",
 ) -> m.Job:
-    """Queue a planning job for a period (the caller commits, then starts it)."""
+    """Queue a planning job (kind "plan") or a forecast-only one ("forecast") for a period
+    (the caller commits, then starts it)."""
+    if kind not in ("plan", "forecast"):
+        raise ValueError("a run plans a roster or only forecasts")
     if start_day.weekday() != 0:
         raise ValueError("a planning period starts on a Monday")
     if not 1 <= days <= 28:
         raise ValueError("a planning period is 1 to 28 days")
     if not 5 <= time_limit_seconds <= 900:
         raise ValueError("the solver time limit is 5 to 900 seconds")
-    job = m.Job(start_day=start_day, days=days, time_limit_seconds=time_limit_seconds,
-                created_by=created_by, message="queued")
+    job = m.Job(kind=kind, start_day=start_day, days=days,
+                time_limit_seconds=time_limit_seconds, created_by=created_by, message="queued")
     session.add(job)
     return job
 
@@ -166,6 +170,15 @@ def run_plan_job(engine: Engine, job_id: int) -> None:
     changed = ""
     try:
         with Session(engine) as session:
+            if kind == "forecast":
+                forecast, requirement = forecast_period(
+                    session, grid=grid, created_by=f"job {job_id}", cancelled=cancelled)
+                done = (f"forecast v{forecast.version} ({forecast.method}) and requirement "
+                        f"v{requirement.version} stored; no roster")
+                beating.set()
+                _update(engine, job_id, status="succeeded", progress=1.0,
+                        finished_at=m.utcnow(), message=done)
+                return
             if kind == "replan":
                 roster, plan = replan_published(
                     session, base_roster_id, time_limit_seconds=limit,

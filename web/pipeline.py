@@ -274,6 +274,33 @@ def _check_cancelled(cancelled: Callable[[], bool] | None) -> None:
         raise PlanningCancelled("cancelled by a coordinator: nothing was saved")
 
 
+def forecast_period(
+    session: Session,
+    *,
+    grid: Grid,
+    created_by: str = "system",
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[m.Forecast, m.Requirement]:
+    """Forecast and staff a period from stored history (approved requests included), no roster.
+
+    A coordinator checks the forecast (and overrides it) before rostering; both versions are
+    written in one transaction at the end, so a failure or a cancel saves nothing.
+    """
+    forecast = forecast_queues(load_history(session), grid, active_uplifts(session, grid))
+    _check_cancelled(cancelled)
+    requests = approved_requests(session, grid)
+    requirement = apply_requests(session, staff_queues(session, forecast, grid), requests, grid)
+    _check_cancelled(cancelled)
+    try:
+        forecast_row = store_forecast(session, forecast, grid=grid, created_by=created_by)
+        requirement_row = store_requirement(session, requirement, forecast_row, requests=requests)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return forecast_row, requirement_row
+
+
 def plan_period(
     session: Session,
     *,

@@ -156,3 +156,17 @@ def test_cancel_interrupts_a_running_solve_instead_of_waiting_for_its_limit(app,
     session.expire_all()
     assert session.get(m.Job, job.id).status == "cancelled"
     assert [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)] == counts
+
+
+def test_a_forecast_only_run_stores_forecast_and_requirement_but_no_roster(app, session, planned) -> None:  # noqa: ANN001, E501
+    """Forecast only: one more forecast and requirement version, the same rosters."""
+    counts = [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)]
+    job = submit_plan_job(session, start_day=planned.world.start_day, days=7,
+                          time_limit_seconds=5, created_by="test", kind="forecast")
+    session.commit()
+    run_plan_job(app.extensions["vuoro_engine"], job.id)
+    session.expire_all()
+    done = session.get(m.Job, job.id)
+    assert done.status == "succeeded" and "no roster" in done.message, done.message
+    assert [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)] == [
+        counts[0] + 1, counts[1] + 1, counts[2]]
