@@ -26,6 +26,7 @@ from scheduler.domain import (
     Shift,
     ShiftRule,
     SolveResult,
+    Workload,
 )
 from scheduler.grid import SITE_TIMEZONE, Grid
 
@@ -75,6 +76,9 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             for key, shifts in problem.fixed_before.items()
             if shifts
         },
+        **({"workload": {key: {"arrived": list(w.arrived), "due": list(w.due),
+                               "window_intervals": w.window_intervals}
+                         for key, w in problem.workload.items()}} if problem.workload else {}),
     }
 
 
@@ -181,8 +185,13 @@ def problem_from_json(data: Any) -> Problem:
     holidays = frozenset(
         _day(d, "holidays") for d in _array(doc.get("holidays", []), "holidays")
     )
+    workload = {
+        key: _record(Workload, item, f"workload.{key}")
+        for key, item in _object(doc.get("workload", {}), "workload").items()
+    }
     return _guard("problem", lambda: Problem(
-        grid, queues, agents, requirement, is_open, holidays, fixed_before=fixed
+        grid, queues, agents, requirement, is_open, holidays, fixed_before=fixed,
+        workload=workload,
     ))
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scheduler.backlog import due_intervals as deferred_due_intervals
 from scheduler.coverage import coverage
 from scheduler.domain import Problem, Queue, Roster, ServiceTarget
 from scheduler.erlang_a import erlang_a
@@ -197,21 +198,6 @@ def deferred_service_level(
     finished_by_due = done[np.minimum(due, n - 1)]
     level[pick] = np.clip((finished_by_due[pick] - before[pick]) / workload[pick], 0.0, 1.0)
     return level
-
-
-def deferred_due_intervals(is_open: np.ndarray, window_intervals: int) -> np.ndarray:
-    """Last interval of each arrival's response window: the k-th open interval from arrival.
-
-    Returns n (past the end) where the window runs off the period.
-    """
-    n = is_open.size
-    open_index = np.flatnonzero(is_open)
-    first = np.searchsorted(open_index, np.arange(n), side="left")
-    last = first + max(1, int(window_intervals)) - 1
-    due = np.full(n, n, dtype=np.int64)
-    inside = last < open_index.size
-    due[inside] = open_index[last[inside]]
-    return due
 
 
 def _queue_levels(contacts, service_seconds, agents, grid: Grid, answer_seconds: float,

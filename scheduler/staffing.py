@@ -16,13 +16,18 @@ Models (first versions, each with its limits):
   a chat waits for a free *slot* of a particular agent rather than a pooled fast server, so
   this is optimistic for low volumes and small teams.
 - **Email, deferred work**: nobody waits on a line; each interval's workload (contacts x
-  AHT) must be done within `response_minutes` of open time. It is spread evenly over the
-  window's first max(1, response_minutes // interval) open intervals, starting with the
-  arrival interval (or the next open one when email arrives while closed); each interval
-  then needs ceil(load / (interval seconds x max_occupancy)) agents. Work whose window runs
-  past the end of the forecast is dropped (the next planning period picks it up, just as
-  this one does not see the carry-in from before its start). No backlog dynamics, no
-  service-level percentile: a first model.
+  AHT) must be done within `response_minutes` of open time, the window's first
+  max(1, response_minutes // interval) open intervals from the arrival interval (or the next
+  open one when email arrives while closed). For the scheduler, `deferred_workload` turns it
+  into cumulative work: agent-minutes arriving per interval, and the target share due at
+  each window's end, the rest by the period's last open interval (scheduler.workload holds
+  the roster to the running totals). For the per-interval requirement report and the
+  solver's starting roster, it is spread evenly over its window and each interval needs
+  ceil(load / (interval seconds x max_occupancy)) agents. Work whose window runs past the
+  end of the forecast is the next planning period's (just as this one does not see the
+  carry-in from before its start).
+- **Erlang B and Extended Erlang B**: blocking on a group of lines, with a share of blocked
+  callers retrying (`extended_erlang_b`), for trunk and IVR port sizing.
 
 Shrinkage applies last: required = ceil(raw / (1 - shrinkage)), computed with exact
 fractions of the decimal shrinkage so 14 / (1 - 0.3) is 20, not 21. Floating comparisons of
@@ -34,13 +39,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from fractions import Fraction
 
 import holidays
 import numpy as np
 import pandas as pd
 
-from scheduler.domain import OpeningHours, ServiceTarget
+from scheduler.backlog import due_intervals
+from scheduler.domain import OpeningHours, Problem, ServiceTarget, Workload
 
 TOLERANCE = 1e-9
 _CHUNK = 2048  # intervals solved together in the vectorised search
@@ -63,6 +70,52 @@ def erlang_b(traffic_erlangs: float, agents: int) -> float:
     for k in range(1, agents + 1):
         b = traffic_erlangs * b / (k + traffic_erlangs * b)
     return b
+
+
+def max_traffic_for_blocking(lines: int, max_blocking: float) -> float:
+    """Largest offered traffic (Erlangs) whose Erlang B blocking on `lines` is at most the cap.
+
+    "How much traffic can a trunk group handle": bisection, as blocking rises with traffic.
+    """
+    if lines < 0 or not 0 < max_blocking < 1:
+        raise ValueError("need lines >= 0 and a blocking cap in (0, 1)")
+    low, high = 0.0, float(lines) / (1 - max_blocking) + 1.0  # carried A(1-B) <= lines
+    for _ in range(200):
+        mid = (low + high) / 2
+        low, high = (mid, high) if erlang_b(mid, lines) <= max_blocking else (low, mid)
+        if high - low <= 1e-12 * high:
+            break
+    return low
+
+
+def extended_erlang_b(traffic_erlangs: float, lines: int, recall: float) -> float:
+    """Blocking when a share `recall` of blocked callers tries again (Extended Erlang B).
+
+    Retries add to the offered load: E = E0 + recall x E x B(E, lines), iterated from E0 to
+    its fixed point (it converges: each step adds less than the last); returns B there.
+    """
+    if not 0 <= recall < 1:
+        raise ValueError(f"recall must be in [0, 1), not {recall}")
+    offered = traffic_erlangs
+    for _ in range(10_000):
+        blocking = erlang_b(offered, lines)
+        following = traffic_erlangs + recall * offered * blocking
+        if abs(following - offered) <= 1e-12 * max(1.0, following):
+            return erlang_b(following, lines)
+        offered = following
+    return erlang_b(offered, lines)  # pragma: no cover - 10,000 steps always converge
+
+
+def lines_for_blocking(traffic_erlangs: float, max_blocking: float, recall: float = 0.0) -> int:
+    """Smallest number of lines whose (Extended, with `recall`) Erlang B blocking meets the cap."""
+    if not 0 < max_blocking < 1:
+        raise ValueError(f"the blocking cap must be in (0, 1), not {max_blocking}")
+    if traffic_erlangs <= 0:
+        return 0
+    lines = 0
+    while extended_erlang_b(traffic_erlangs, lines, recall) > max_blocking + TOLERANCE:
+        lines += 1
+    return lines
 
 
 def erlang_c(traffic_erlangs: float, agents: int) -> float:
@@ -220,6 +273,66 @@ def spread_deferred_workload(
     load = np.zeros_like(workload_seconds)
     load[open_index] = np.clip(np.cumsum(diff[:-1]), 0.0, None)
     return load
+
+
+def deferred_workload(
+    workload_seconds: np.ndarray,
+    is_open: np.ndarray,
+    interval_minutes: int,
+    target: ServiceTarget,
+) -> Workload:
+    """Deferred work as the scheduler's cumulative workload, in agent-minutes on the queue.
+
+    Each interval's work (contacts x AHT, divided by the occupancy cap) arrives in that
+    interval. The target share (`service_level`, e.g. 90 %) falls due at the end of the last
+    open interval of its response window (see `backlog.due_intervals`); the rest by the last
+    open interval of the period, so all of it is done in the period. Work whose window runs
+    past the period's end is not due in it (the next period's roster is judged on it) but
+    may be started. Running totals are rounded up to whole agent-minutes.
+    """
+    _check_target(target)
+    seconds = np.clip(np.nan_to_num(np.asarray(workload_seconds, dtype=float)), 0.0, None)
+    is_open = np.asarray(is_open, dtype=bool)
+    n = seconds.size
+    if is_open.size != n:
+        raise ValueError(f"need {n} opening flags, not {is_open.size}")
+    minutes = seconds / 60 / target.max_occupancy
+    window = max(1, target.response_minutes // interval_minutes)
+    due_at = due_intervals(is_open, window)
+    due = np.zeros(n)
+    inside = (due_at < n) & (minutes > 0)
+    np.add.at(due, due_at[inside], target.service_level * minutes[inside])
+    if inside.any():
+        due[np.flatnonzero(is_open)[-1]] += float((1 - target.service_level)
+                                                   * minutes[inside].sum())
+    return Workload(arrived=_rounded_increments(minutes), due=_rounded_increments(due),
+                    window_intervals=window)
+
+
+def with_deferred_workload(
+    problem: Problem,
+    workload_seconds: Mapping[str, np.ndarray],
+    targets: Mapping[str, ServiceTarget],
+) -> Problem:
+    """The problem with its email queues judged by cumulative workload instead of peaks.
+
+    `workload_seconds[queue]` is contacts x AHT per interval of the grid; queues it lacks
+    have no work.
+    """
+    n = problem.grid.n_intervals
+    workload = {
+        q.key: deferred_workload(workload_seconds.get(q.key, np.zeros(n)), np.array(
+            problem.is_open[q.key]), problem.grid.interval_minutes, targets[q.key])
+        for q in problem.queues if q.channel == "email"
+    }
+    return replace(problem, workload={**problem.workload, **workload})
+
+
+def _rounded_increments(values: np.ndarray) -> tuple[int, ...]:
+    """Integer increments whose running totals are the running totals of `values`, rounded up."""
+    totals = np.ceil(np.cumsum(values) - TOLERANCE).astype(np.int64)
+    totals = np.maximum.accumulate(np.maximum(totals, 0))
+    return tuple(np.diff(totals, prepend=0).tolist())
 
 
 def requirement_frame(

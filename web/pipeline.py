@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
@@ -13,8 +14,9 @@ from forecasts.core import forecast as forecast_frame
 from forecasts.special import Uplift
 from scheduler.domain import Problem, SolveResult
 from scheduler.grid import Grid
+from scheduler.service_level import forecast_from_frame
 from scheduler.solve import solve
-from scheduler.staffing import requirement_frame
+from scheduler.staffing import requirement_frame, with_deferred_workload
 from scheduler.validate import Violation, validate
 from web import models as m
 from web.overrides import active_uplifts
@@ -108,6 +110,17 @@ def staff_queues(session: Session, forecast: pd.DataFrame, grid: Grid) -> pd.Dat
     return frame
 
 
+def with_email_workload(session: Session, problem: Problem, requirement: pd.DataFrame) -> Problem:
+    """The problem with each email queue's work as cumulative workload, not per-interval peaks.
+
+    The email queues' per-interval requirement stays as the solver's starting profile.
+    """
+    targets = {q.key: service_target(q) for q in session.exec(select(m.Queue))}
+    per_queue = forecast_from_frame(requirement, problem.grid)
+    seconds = {key: np.multiply(f.contacts, f.aht_seconds) for key, f in per_queue.items()}
+    return with_deferred_workload(problem, seconds, targets)
+
+
 def store_forecast(
     session: Session, frame: pd.DataFrame, *, grid: Grid, created_by: str
 ) -> m.Forecast:
@@ -199,7 +212,9 @@ def plan_period(
     forecast = forecast_queues(load_history(session), grid, active_uplifts(session, grid))
     requirement = staff_queues(session, forecast, grid)
     required = requirement_from_frame(requirement, grid)
-    problem = build_problem(session, grid=grid, requirement=required)
+    problem = with_email_workload(
+        session, build_problem(session, grid=grid, requirement=required), requirement
+    )
     session.rollback()  # end the read transaction before the long solve
     result = roster_for(problem, time_limit_seconds=time_limit_seconds, progress=progress)
     if cancelled is not None and cancelled():
