@@ -189,15 +189,24 @@ def raw_agents_erlang_c(
     service_level_target: float,
     max_occupancy: float,
 ) -> int:
-    """Smallest N meeting the service level and occupancy cap, before shrinkage."""
-    result = _smallest_agents(
-        np.array([traffic_erlangs(contacts, aht_seconds, interval_minutes)]),
-        np.array([float(aht_seconds)]),
-        np.array([float(answer_seconds)]),
-        np.array([float(service_level_target)]),
-        np.array([float(max_occupancy)]),
-    )
-    return int(result[0])
+    """Smallest N meeting the service level and occupancy cap, before shrinkage.
+
+    The same search as `_smallest_agents` for one interval, in plain floats (numpy's per-call
+    cost dominates for a single value).
+    """
+    a = traffic_erlangs(contacts, aht_seconds, interval_minutes)
+    if a <= 0:
+        return 0
+    level_needed = service_level_target - TOLERANCE
+    occupancy_cap = max_occupancy + TOLERANCE
+    b, k = 1.0, 0
+    while True:
+        k += 1
+        b = a * b / (k + a * b)
+        if k > a and a / k <= occupancy_cap:
+            c = k * b / (k - a * (1 - b))
+            if 1 - c * math.exp(-(k - a) * answer_seconds / aht_seconds) >= level_needed:
+                return k
 
 
 def required_agents(
