@@ -39,6 +39,7 @@ class ServiceTarget:
     shrinkage: float = 0.0  # unplanned absence/meetings; breaks are rostered explicitly
     concurrency: int = 1  # chats one agent handles at once
     response_minutes: int = 0  # email: answer within this many open minutes (0 = same interval)
+    patience_seconds: float = 0.0  # voice: callers' mean patience, Erlang A; 0 = Erlang C
 
 
 @dataclass(frozen=True)

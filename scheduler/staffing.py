@@ -40,7 +40,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
-from fractions import Fraction
 
 import holidays
 import numpy as np
@@ -48,18 +47,12 @@ import pandas as pd
 
 from scheduler.backlog import due_intervals
 from scheduler.domain import OpeningHours, Problem, ServiceTarget, Workload
+from scheduler.erlang_a import erlang_a, raw_agents_erlang_a
+from scheduler.traffic import TOLERANCE, apply_shrinkage, traffic_erlangs
 
-TOLERANCE = 1e-9
+__all__ = ["TOLERANCE", "apply_shrinkage", "traffic_erlangs"]  # re-exported: the staffing API
+
 _CHUNK = 2048  # intervals solved together in the vectorised search
-
-
-def traffic_erlangs(contacts: float, aht_seconds: float, interval_minutes: int) -> float:
-    """Offered load A = contacts x AHT / interval length, in Erlangs."""
-    if contacts <= 0:
-        return 0.0
-    if not (math.isfinite(contacts) and math.isfinite(aht_seconds) and aht_seconds > 0):
-        raise ValueError(f"need finite contacts and a positive AHT, not {contacts}, {aht_seconds}")
-    return contacts * aht_seconds / (interval_minutes * 60)
 
 
 def erlang_b(traffic_erlangs: float, agents: int) -> float:
@@ -171,14 +164,6 @@ def agents_for_wait_probability(traffic_erlangs: float, max_wait_probability: fl
             wait = k * b / (k - traffic_erlangs * (1 - b))
             if wait <= max_wait_probability + TOLERANCE:
                 return k
-
-
-def apply_shrinkage(raw_agents: int, shrinkage: float) -> int:
-    """Agents to schedule so `raw_agents` remain after shrinkage: exact ceil(raw / (1 - s))."""
-    if not 0 <= shrinkage < 1:
-        raise ValueError(f"shrinkage must be in [0, 1), not {shrinkage}")
-    kept = 1 - Fraction(repr(float(shrinkage)))  # the decimal the user typed, not its binary
-    return math.ceil(Fraction(int(raw_agents)) / kept)
 
 
 def raw_agents_erlang_c(
@@ -387,6 +372,7 @@ def requirement_frame(
     raw = np.zeros(n, dtype=np.int64)
     required = np.zeros(n, dtype=np.int64)
     model = np.empty(n, dtype=object)
+    abandon = np.full(n, np.nan)  # expected share of callers hanging up (Erlang A queues)
     # Erlang inputs for all voice and chat rows with contacts, solved in one vectorised pass.
     erl_rows: list[np.ndarray] = []
     erl_service: list[np.ndarray] = []
@@ -409,7 +395,12 @@ def requirement_frame(
             required[rows] = _shrink_array(raw_q, target.shrinkage)
         elif channel in ("voice", "chat"):
             model[rows] = "erlang_c" if channel == "voice" else "chat_concurrency"
-            busy = rows[contacts[rows] > 0]
+            if channel == "voice" and target.patience_seconds > 0:
+                model[rows] = "erlang_a"
+                abandon[rows] = 0.0
+            open_mask = _open_mask(frame["interval_start"].iloc[rows], opening_hours, queue,
+                                   timezone)
+            busy = rows[(contacts[rows] > 0) & open_mask]  # closed intervals need nobody
             service = aht[busy] / (target.concurrency if channel == "chat" else 1)
             erl_rows.append(busy)
             erl_service.append(service)
@@ -426,6 +417,9 @@ def requirement_frame(
         shrink = np.array([t.shrinkage for t in erl_target], dtype=float)
         a = contacts[rows] * service / (interval_minutes * 60)
         raw_e = _smallest_agents(a, service, answer, sl, occ)
+        for i in np.flatnonzero(model[rows] == "erlang_a"):
+            raw_e[i], abandon[rows[i]] = _erlang_a_row(
+                contacts[rows[i]], service[i], interval_minutes, erl_target[i], int(raw_e[i]))
         raw[rows] = raw_e
         for s in np.unique(shrink):
             pick = shrink == s
@@ -434,7 +428,19 @@ def requirement_frame(
     frame["model"] = model
     frame["raw_agents"] = raw
     frame["required_agents"] = required
+    frame["abandon_share"] = abandon
     return frame
+
+
+def _erlang_a_row(contacts: float, aht_seconds: float, interval_minutes: int,
+                  target: ServiceTarget, erlang_c_agents: int) -> tuple[int, float]:
+    """Erlang A raw agents for one interval (searched from the Erlang C answer) and abandonment."""
+    agents = raw_agents_erlang_a(contacts, aht_seconds, interval_minutes, target.answer_seconds,
+                                 target.service_level, target.max_occupancy,
+                                 target.patience_seconds, start=erlang_c_agents)
+    result = erlang_a(contacts, aht_seconds, interval_minutes, agents, target.answer_seconds,
+                      target.patience_seconds)
+    return agents, result.abandon_probability
 
 
 def _check_target(target: ServiceTarget) -> None:
@@ -458,15 +464,21 @@ def _shrink_array(raw: np.ndarray, shrinkage: float) -> np.ndarray:
 def _open_mask(
     starts: pd.Series, opening_hours: Mapping[str, OpeningHours] | None, queue: str, timezone: str
 ) -> np.ndarray:
-    """Which intervals of one queue are open for deferred work."""
+    """Which intervals of one queue are open, as `OpeningHours.is_open` says, vectorised."""
     if opening_hours is None or queue not in opening_hours:
         return np.ones(len(starts), dtype=bool)
     hours = opening_hours[queue]
     local = pd.DatetimeIndex(starts).tz_convert(timezone)
-    finnish = holidays.Finland(years=sorted(set(local.year)))
-    return np.array(
-        [hours.is_open(ts.to_pydatetime(), ts.date() in finnish) for ts in local], dtype=bool
-    )
+    weekday = local.day_of_week.to_numpy()
+    minute = local.hour.to_numpy() * 60 + local.minute.to_numpy()
+    opens = np.array([h[0] if h else 0 for h in hours.weekly])
+    closes = np.array([h[1] if h else 0 for h in hours.weekly])  # closed all day: [0, 0)
+    is_open = (minute >= opens[weekday]) & (minute < closes[weekday])
+    if hours.closed_on_holidays and len(local):
+        finnish = holidays.Finland(years=range(local.year.min(), local.year.max() + 1))
+        days = local.tz_localize(None).normalize().to_numpy().astype("datetime64[D]")
+        is_open &= ~np.isin(days, np.array(sorted(finnish), dtype="datetime64[D]"))
+    return is_open
 
 
 def _smallest_agents(
