@@ -31,10 +31,11 @@ from forecasts.backtest import (
     SELECTION_HORIZON,
     auto_choices,
     backtest,
+    forecast_auto,
     summarise,
     with_auto,
 )
-from forecasts.cli import ProgressBar, forecast_auto
+from forecasts.cli import ProgressBar
 from forecasts.history import history_from_records, read_history_csv
 from forecasts.models import DayMatrix, Prediction
 
@@ -216,7 +217,7 @@ def speed(queues: int = SPEED_QUEUES) -> str:
                                    holiday_country="FI", progress=ProgressBar("choosing"))
     forecast_seconds = time.perf_counter() - begun
     total = read_seconds + forecast_seconds
-    methods = pd.Series(chosen).value_counts().to_dict()
+    methods = pd.Series([c.method for c in chosen.values()]).value_counts().to_dict()
     return "\n".join([
         f"{history['queue'].nunique()} queues x {SPEED_HISTORY_DAYS} days of 30-min history "
         f"({len(history):,} rows), {SPEED_HORIZON_DAYS} days ahead ({len(result):,} rows)",

@@ -67,8 +67,10 @@ def test_backtest_prints_every_model_at_both_horizons(history_csv, capsys):
     assert code == 0
     captured = capsys.readouterr()
     lines = captured.out.strip().splitlines()
-    assert lines[0].split() == ["queue", "model", "horizon", "origins", "wape", "mase", "bias"]
+    assert lines[0].split() == ["queue", "model", "horizon", "origins", "wape", "mase", "bias",
+                                "coverage"]
     rows = [line.split() for line in lines[1:]]
+    assert all(0.3 < float(r[7]) <= 1 for r in rows)  # share of actuals inside the 80 % band
     assert len(rows) == 2 * 3 * 2  # queues x models x horizons
     assert {r[1] for r in rows} == {"seasonal_naive", "seasonal_average", "weekday_profile"}
     assert {r[2] for r in rows} == {"1d", "7d"}
