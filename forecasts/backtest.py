@@ -122,13 +122,14 @@ def backtest_histories(
     if not histories:
         return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     last_day = max(h.last_day for h in histories.values())
-    actuals = {q: h.through(last_day).matrix().values for q, h in histories.items()}
+    actuals = {q: h.through(last_day).matrix(holiday_country).values
+               for q, h in histories.items()}
     for origin in origins:
         fits = {}
         for queue, history in histories.items():
             past = history.until(origin)
             if past is not None and past.n_days >= min_history_days:
-                fits[queue] = (past, past.matrix())
+                fits[queue] = (past, past.matrix(holiday_country))
         days = [origin + timedelta(days=d) for d in range(max_days)]
         for method in methods:
             for queue, (past, matrix) in fits.items():

@@ -230,7 +230,9 @@ def _print_report(history: pd.DataFrame, args: argparse.Namespace) -> None:
     """Say on stderr what the history holds: interval length, resampling, gaps, outliers."""
     if len(history) < 2:
         return
-    for line in check_history(history, timezone=args.timezone).summary(args.interval):
+    report = check_history(history, timezone=args.timezone,
+                           holiday_country=_holiday_country(args.holidays))
+    for line in report.summary(args.interval):
         print(line, file=sys.stderr)
 
 

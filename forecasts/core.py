@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecasts.history import resample_history
-from forecasts.models import MODELS, DayMatrix, Prediction
+from forecasts.models import MODELS, DayMatrix, Prediction, public_holidays
 from forecasts.quality import usually_open_slots
 from forecasts.special import ExpectedVolume, Uplift, apply_uplifts, expected_prediction
 from scheduler.domain import queue_key
@@ -87,10 +87,15 @@ class QueueHistory:
         with_rows = np.flatnonzero(self.present[:end].any(axis=1))
         return self._rows(int(with_rows[-1]) + 1) if with_rows.size else None
 
-    def matrix(self) -> DayMatrix:
-        """Contacts per day x slot: missing (NaN) inside usual open hours, 0 when closed."""
+    def matrix(self, holiday_country: str | None = None) -> DayMatrix:
+        """Contacts per day x slot: missing (NaN) inside usual open hours, 0 when closed.
+
+        On the public holidays of `holiday_country` an interval without a row is closed.
+        """
         busy = self.present & (self.contacts > 0)
         missing = ~self.present & self.exists & usually_open_slots(busy)
+        if holiday_country is not None:
+            missing[_holiday_rows(self.first_day, self.n_days, holiday_country)] = False
         values = np.where(self.present, self.contacts, 0.0)
         values[missing | ~self.exists] = np.nan
         return DayMatrix(self.first_day, values, missing)
@@ -258,8 +263,8 @@ def forecast_histories(
         method = methods[queue]
         if method not in registry:
             raise ValueError(f"unknown method {method!r}; choose one of {', '.join(registry)}")
-        prediction = make_model(registry[method], holiday_country).fit(past.matrix()).predict(
-            horizon)
+        prediction = make_model(registry[method], holiday_country).fit(
+            past.matrix(holiday_country)).predict(horizon)
         if past.n_days < SHORT_HISTORY_DAYS and "short history" not in " ".join(
                 prediction.notes):
             prediction = replace(prediction, notes=[
@@ -283,6 +288,13 @@ def make_model(factory: ModelFactory, holiday_country: str | None):
     except (TypeError, ValueError):  # a builtin or C callable: no signature to read
         takes_holidays = False
     return factory(holiday_country=holiday_country) if takes_holidays else factory()
+
+
+def _holiday_rows(first_day: date, n_days: int, country: str) -> np.ndarray:
+    """Per day from `first_day`, whether it is a public holiday of `country`."""
+    days = [first_day + timedelta(days=d) for d in range(n_days)]
+    calendar = public_holidays(country, range(days[0].year, days[-1].year + 1))
+    return np.array([d in calendar for d in days], dtype=bool)
 
 
 @lru_cache(maxsize=256)

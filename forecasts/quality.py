@@ -11,7 +11,7 @@ tells a coordinator what to fix. The forecaster (forecasts.core) uses the same r
 - **Missing interval**: no row for an interval (of the history's own length) between a
   queue's first and last row, inside its usual open hours: probably lost data.
 - **Closed interval**: no row outside the usual open hours: the usual way exports leave
-  out closed hours.
+  out closed hours. On public holidays (of `holiday_country`) absent intervals are closed.
 - **Outlier**: an interval whose contacts are far from the median of the same weekday and
   time of day: |contacts - median| / scale > `OUTLIER_Z`, where scale is the larger of
   1.4826 x MAD (robust standard deviation) and sqrt(median + 1) (count noise), judged only
@@ -22,11 +22,13 @@ tells a coordinator what to fix. The forecaster (forecasts.core) uses the same r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 
 from forecasts.history import history_interval_minutes
+from forecasts.models import public_holidays
 
 OPEN_SHARE = 0.5
 OPEN_WINDOW_WEEKS = 4
@@ -61,7 +63,8 @@ class HistoryReport:
         return lines
 
 
-def check_history(frame: pd.DataFrame, *, timezone: str = "Europe/Helsinki") -> HistoryReport:
+def check_history(frame: pd.DataFrame, *, timezone: str = "Europe/Helsinki",
+                  holiday_country: str | None = "FI") -> HistoryReport:
     """Report the interval length, missing and closed intervals, and outliers of a history."""
     minutes = history_interval_minutes(frame)
     step = pd.Timedelta(minutes=minutes)
@@ -79,7 +82,13 @@ def check_history(frame: pd.DataFrame, *, timezone: str = "Europe/Helsinki") -> 
         day = ((wall_day - wall_day[0]).days).to_numpy()
         busy = np.zeros((day[-1] + 1, 1440 // minutes), dtype=bool)
         np.logical_or.at(busy, (day, slot), np.nan_to_num(contacts) > 0)
-        usually_open = usually_open_slots(busy)[day, slot]
+        open_slots = usually_open_slots(busy)
+        if holiday_country is not None:
+            first = wall_day[0].date()
+            calendar = public_holidays(holiday_country, range(first.year, wall_day[-1].year + 1))
+            holiday = [first + timedelta(days=d) in calendar for d in range(len(busy))]
+            open_slots[np.array(holiday, dtype=bool)] = False
+        usually_open = open_slots[day, slot]
         absent = np.isnan(contacts)
         missing.append(pd.DataFrame({"queue": queue,
                                      "interval_start": grid[absent & usually_open]}))
