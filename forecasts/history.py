@@ -165,37 +165,54 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
     def fail(i: int, column: str, problem: str) -> HistoryError:
         return HistoryError(f"{where(i)}, column '{column}': {problem}")
 
-    clients = _texts(raw["client"])
-    _first_bad(clients == "", lambda i: fail(i, "client", "client is empty"))
-    channels = _texts(raw["channel"]).str.lower()
-    _first_bad(~channels.isin(CHANNELS), lambda i: fail(
-        i, "channel", f"{channels[i]!r} is not one of {', '.join(CHANNELS)}"))
+    # Every check runs on the distinct cells of a column, not on each row: imports have
+    # millions of rows but few distinct clients, channels, counts or handle times.
+    client_codes, client_texts = _distinct_texts(raw["client"])
+    _first_bad((client_texts == "")[client_codes], lambda i: fail(i, "client", "client is empty"))
+    channel_codes, channel_texts = _distinct_texts(raw["channel"], lower=True)
+    _first_bad(~np.isin(channel_texts, CHANNELS)[channel_codes], lambda i: fail(
+        i, "channel", f"{channel_texts[channel_codes[i]]!r} is not one of {', '.join(CHANNELS)}"))
     if "language" in raw.columns:
-        languages = _texts(raw["language"]).str.lower().replace("", DEFAULT_LANGUAGE)
+        language_codes, language_texts = _distinct_texts(raw["language"], lower=True)
+        language_texts[language_texts == ""] = DEFAULT_LANGUAGE
     else:
-        languages = pd.Series([DEFAULT_LANGUAGE] * n, dtype=object)
-    _first_bad(~languages.isin(LANGUAGES), lambda i: fail(
-        i, "language", f"{languages[i]!r} is not one of {', '.join(LANGUAGES)}"))
-    contacts_text = _texts(raw["contacts"])
-    number = pd.to_numeric(contacts_text, errors="coerce").to_numpy(dtype=float)
+        language_codes, language_texts = np.zeros(n, dtype=np.intp), np.array([DEFAULT_LANGUAGE])
+    _first_bad(~np.isin(language_texts, LANGUAGES)[language_codes], lambda i: fail(
+        i, "language", f"{language_texts[language_codes[i]]!r} is not one of "
+        f"{', '.join(LANGUAGES)}"))
+    contact_codes, contact_texts = _distinct_texts(raw["contacts"])
+    distinct_numbers = pd.to_numeric(pd.Series(contact_texts), errors="coerce").to_numpy(
+        float, copy=True)
     with np.errstate(invalid="ignore"):
-        ok = np.isfinite(number) & (number >= 0) & (number == np.round(number))
-    _first_bad(~ok, lambda i: fail(i, "contacts", _contacts_problem(contacts_text[i])))
-    contacts = number.astype(np.int64)
+        distinct_ok = (np.isfinite(distinct_numbers) & (distinct_numbers >= 0)
+                       & (distinct_numbers == np.round(distinct_numbers)))
+    _first_bad(~distinct_ok[contact_codes], lambda i: fail(
+        i, "contacts", _contacts_problem(contact_texts[contact_codes[i]])))
+    contacts = distinct_numbers[contact_codes].astype(np.int64)
     if "aht_seconds" in raw.columns:
-        aht_text = _texts(raw["aht_seconds"])
-        aht = pd.to_numeric(aht_text, errors="coerce").to_numpy(dtype=float, copy=True)
+        aht_codes, aht_texts = _distinct_texts(raw["aht_seconds"])
+        distinct_aht = pd.to_numeric(pd.Series(aht_texts), errors="coerce").to_numpy(
+            float, copy=True)
+        blank = aht_texts == ""
         with np.errstate(invalid="ignore"):
-            ok = (aht_text == "").to_numpy() | (np.isfinite(aht) & (aht > 0))
-        _first_bad(~ok, lambda i: fail(i, "aht_seconds", f"{aht_text[i]!r} must be a positive "
-                                       "number of seconds"))
-        aht[(aht_text == "").to_numpy()] = np.nan
+            distinct_ok = blank | (np.isfinite(distinct_aht) & (distinct_aht > 0))
+        _first_bad(~distinct_ok[aht_codes], lambda i: fail(
+            i, "aht_seconds", f"{aht_texts[aht_codes[i]]!r} must be a positive number of seconds"))
+        distinct_aht[blank] = np.nan
+        aht = distinct_aht[aht_codes]
     else:
         aht = np.full(n, np.nan)
-    # one key per distinct (client, channel, language), not per row: imports have millions
-    triples = pd.MultiIndex.from_arrays([clients, channels, languages])
-    codes, distinct = pd.factorize(triples)
-    keys = np.array([queue_key(*k) for k in distinct], dtype=object)
+    clients = client_texts[client_codes]
+    channels = channel_texts[channel_codes]
+    languages = language_texts[language_codes]
+    # one key per distinct (client, channel, language)
+    combined = (client_codes.astype(np.int64) * len(channel_texts) + channel_codes) * len(
+        language_texts) + language_codes
+    codes, distinct = pd.factorize(combined)
+    first_rows = np.zeros(len(distinct), dtype=np.intp)
+    first_rows[codes[::-1]] = np.arange(n)[::-1]
+    keys = np.array([queue_key(clients[r], channels[r], languages[r]) for r in first_rows],
+                    dtype=object)
     queues = keys[codes]
     starts = _timestamps(raw["interval_start"], queues, ZoneInfo(timezone),
                          lambda i, p: fail(i, "interval_start", p))
@@ -203,9 +220,9 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "interval_start": starts,
-            "client": clients.to_numpy(dtype=object),
-            "channel": channels.to_numpy(dtype=object),
-            "language": languages.to_numpy(dtype=object),
+            "client": clients,
+            "channel": channels,
+            "language": languages,
             "queue": queues,
             "contacts": contacts,
             "aht_seconds": aht,
@@ -241,10 +258,17 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
 
 
+def _distinct_texts(column: pd.Series, *, lower: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Codes per row and the distinct cells as stripped text ('' for missing): texts[codes]."""
+    codes, uniques = pd.factorize(column.reset_index(drop=True), use_na_sentinel=True)
+    texts = [str(u).strip() for u in uniques] + [""]  # code -1 (missing) is the last one
+    return codes, np.array([t.lower() for t in texts] if lower else texts, dtype=object)
+
+
 def _texts(column: pd.Series) -> pd.Series:
     """Cells as stripped text ('' for missing), indexed 0..n-1."""
-    text = column.astype(object).where(column.notna(), "").astype(str).str.strip()
-    return text.reset_index(drop=True)
+    codes, texts = _distinct_texts(column)
+    return pd.Series(texts[codes], dtype=object)
 
 
 def _first_bad(bad, error) -> None:
