@@ -12,7 +12,7 @@ POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: demo test test-postgres lint clean bench-forecast
+.PHONY: demo test test-postgres screenshots lint clean bench-forecast
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ $(BENCH_STAMP): pyproject.toml
 
 bench-forecast: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m forecasts.bench
+
+# the browser tests write their screenshots to a temporary folder; this refreshes the README's
+screenshots: $(STAMP)
+	BROWSER_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -186,6 +186,9 @@ class Problem:
     # deferred queues (email) judged by cumulative workload instead of their per-interval
     # requirement, which then only seeds the starting roster (scheduler.workload)
     workload: Mapping[str, Workload] = field(default_factory=dict)
+    # agents promised on a queue per interval (approved capacity requests); a shortfall against
+    # them weighs more than plain understaffing, so a promise wins over unpromised demand
+    committed: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = self.grid.n_intervals
@@ -203,6 +206,9 @@ class Problem:
         for key, values in self.requirement.items():
             if any(v < 0 for v in values):
                 raise ValueError(f"requirement[{key}] has a negative value")
+        for key, values in self.committed.items():
+            if key not in keys or len(values) != n or any(v < 0 for v in values):
+                raise ValueError(f"committed[{key}] needs a known queue and {n} counts >= 0")
         agent_keys = {a.key for a in self.agents}
         for key, shifts in self.fixed_before.items():
             if key not in agent_keys:

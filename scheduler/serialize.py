@@ -79,6 +79,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
         **({"workload": {key: {"arrived": list(w.arrived), "due": list(w.due),
                                "window_intervals": w.window_intervals}
                          for key, w in problem.workload.items()}} if problem.workload else {}),
+        **({"committed": {key: list(values) for key, values in problem.committed.items()}}
+           if problem.committed else {}),
     }
 
 
@@ -189,9 +191,13 @@ def problem_from_json(data: Any) -> Problem:
         key: _record(Workload, item, f"workload.{key}")
         for key, item in _object(doc.get("workload", {}), "workload").items()
     }
+    committed = {
+        key: tuple(_int(v, f"committed.{key}") for v in _array(values, f"committed.{key}"))
+        for key, values in _object(doc.get("committed", {}), "committed").items()
+    }
     return _guard("problem", lambda: Problem(
         grid, queues, agents, requirement, is_open, holidays, fixed_before=fixed,
-        workload=workload,
+        workload=workload, committed=committed,
     ))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -13,10 +14,13 @@ from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
 from scheduler.penalties import (
     CHANGE_WEIGHT,
+    COMMITMENT_FACTOR,
     OFF_QUEUE_WEIGHT,
     SOFT_TERMS,
     changed_days,
     changes,
+    commitments,
+    committed_shortfall,
 )
 from scheduler.rules import HARD_RULES, week_bounds
 from scheduler.validate import validate
@@ -24,6 +28,8 @@ from scheduler.variables import Variables
 from scheduler.workload import deferred_penalties, deferred_work
 
 Progress = Callable[[float, float, float], None]  # (seconds, objective, best_bound)
+StopRequested = Callable[[], bool]  # polled while solving; True stops the search
+STOP_POLL_SECONDS = 0.25
 RANDOM_SEED = 7
 NUM_WORKERS = 2  # measured on the 70-agent week: see scheduler/bench.py
 # full probing spends ~3 s of presolve on the demo week before the hint is even tried; level 1
@@ -40,13 +46,16 @@ def solve(
     num_workers: int = NUM_WORKERS,
     keep: Roster | None = None,
     change_weight: int = CHANGE_WEIGHT,
+    stop: StopRequested | None = None,
 ) -> SolveResult:
     """Roster the problem's agents, minimising weighted understaffing and overstaffing.
 
     `time_limit_seconds` bounds the CP-SAT search; building the model and the greedy start add
     about 3 s on the 70-agent demo week. With `keep` (a published roster) the objective gains
     the named term `changes`, `change_weight` per agent-day whose shift differs from it, and
-    `keep` is the default hint.
+    `keep` is the default hint. Agents `problem.committed` promises (approved capacity
+    requests) add the named term `commitments`. `stop` is polled a few times a second during
+    the search; once it returns True the search ends early with the best roster so far.
     """
     began = time.monotonic()
     model = cp_model.CpModel()
@@ -55,6 +64,8 @@ def solve(
         add(model, problem, v)
     terms = [term(model, problem, v) for term in SOFT_TERMS]
     terms += deferred_work(model, problem, v)  # email's cumulative workload, when given
+    if problem.committed:
+        terms.append(commitments(model, problem, v))
     if keep is not None:
         terms.append(changes(model, problem, v, keep, change_weight))
         hint = hint if hint is not None else keep
@@ -69,7 +80,8 @@ def solve(
     solver.parameters.max_time_in_seconds = time_limit_seconds
     solver.parameters.random_seed = RANDOM_SEED
     solver.parameters.cp_model_probing_level = PROBING_LEVEL
-    status = solver.solve(model, _Reporter(progress, began) if progress else None)
+    with _StopWatch(solver, stop):
+        status = solver.solve(model, _Reporter(progress, began) if progress else None)
     wall = time.monotonic() - began
     if status == cp_model.UNKNOWN and not validate(problem, start):
         return _start_result(problem, start, wall, keep, change_weight)
@@ -108,6 +120,10 @@ def _start_result(
         "off_queue": OFF_QUEUE_WEIGHT * _off_queue_intervals(problem, start),
         **deferred_penalties(problem, start),
     }
+    if problem.committed:
+        missing = committed_shortfall(problem, start)
+        penalties["commitments"] = sum(COMMITMENT_FACTOR * q.shortfall_weight
+                                       * sum(missing[q.key]) for q in problem.queues)
     if keep is not None:
         penalties["changes"] = change_weight * len(changed_days(problem, keep, start))
     return SolveResult(
@@ -143,6 +159,33 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         """Report the new solution."""
         seconds = time.monotonic() - self._began
         self._progress(seconds, self.objective_value, self.best_objective_bound)
+
+
+class _StopWatch:
+    """While the search runs, a thread polls `stop` and asks CP-SAT to stop when it says so."""
+
+    def __init__(self, solver: cp_model.CpSolver, stop: StopRequested | None) -> None:
+        self._solver, self._stop = solver, stop
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _StopWatch:
+        if self._stop is not None:
+            self._thread = threading.Thread(target=self._watch, daemon=True, name="solve-stop")
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _watch(self) -> None:
+        """Poll until the search ends; StopSearch is CP-SAT's thread-safe way to end it."""
+        while not self._done.wait(STOP_POLL_SECONDS):
+            if self._stop():
+                self._solver.stop_search()
+                return
 
 
 def _why(problem: Problem, v: Variables) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlmodel import select
@@ -9,9 +11,9 @@ from wtforms.fields.choices import SelectChoice
 
 from web import models as m
 from web.auth import role_required
-from web.capacity import CapacityRequestForm, create_request, requests_of
+from web.capacity import CapacityRequestForm, create_request, request_coverage, requests_of
 from web.charts import coverage_svg
-from web.clock import today
+from web.clock import helsinki_day, today
 from web.db import request_session
 from web.planning import published_roster
 from web.reports import coverage, daily_coverage
@@ -53,10 +55,15 @@ def coverage_page(client_key: str):  # noqa: ANN201
         qc.queue.key: coverage_svg(qc.starts, qc.required, qc.scheduled, title=qc.queue.name)
         for qc in queues
     }
+    end = roster.start_day + timedelta(days=roster.days)
+    in_period = [r for r in requests_of(session, client.id)
+                 if r.status == "approved" and roster.start_day <= helsinki_day(r.start) < end]
     return render_template(
         "client/coverage.html",
         client=client,
         roster=roster,
+        outcomes=request_coverage(session, in_period),
+        queue_names={qc.queue.id: qc.queue.name for qc in queues},
         queues=queues,
         charts=charts,
         daily=daily_coverage(queues),
@@ -92,10 +99,12 @@ def capacity_requests(client_key: str):  # noqa: ANN201
             flash("Request sent. The coordinators will answer it here.", "ok")
             return redirect(url_for("client.capacity_requests", client_key=client.key), 303)
     names = {q.id: q.name for q in queues}
+    requests = requests_of(session, client.id)
     return render_template(
         "client/requests.html",
         client=client,
         form=form,
-        requests=requests_of(session, client.id),
+        requests=requests,
+        outcomes=request_coverage(session, requests),
         queue_names=names,
     ), (400 if form.errors else 200)

@@ -18,16 +18,23 @@ from flask import session as browser_session
 from flask_login import current_user
 from sqlmodel import col, select
 
-from forecasts.history import HistoryError
+from forecasts.history import MAX_REPORTED_PROBLEMS, HistoryError
 from web import models as m
 from web.auth import role_required
 from web.capacity import AnswerForm, answer_request, requests_of
 from web.charts import coverage_svg
-from web.clock import today
+from web.clock import helsinki_day, today
+from web.compare import published_counterpart
 from web.db import request_session
 from web.history_import import import_history_csv
-from web.jobs import mark_stale_jobs, request_cancel, start_job, submit_plan_job
-from web.planning import PublishError, grid_of, publish_and_commit
+from web.jobs import (
+    mark_stale_jobs,
+    request_cancel,
+    start_job,
+    submit_plan_job,
+    submit_replan_job,
+)
+from web.planning import PublishError, grid_of, publish_and_commit, published_roster
 from web.reports import coverage, roster_week
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -63,6 +70,8 @@ def roster():  # noqa: ANN201
         "coordinator/roster.html",
         roster=chosen,
         rosters=rosters,
+        counterpart=published_counterpart(request_session(), chosen)
+        if chosen.status == "draft" else None,
         days=grid_of(chosen).day_list,
         rows=rows,
         staffed=sum(1 for r in rows if r.shifts_by_day),
@@ -119,41 +128,66 @@ def request_inbox():  # noqa: ANN201
 
 @bp.route("/requests/<int:request_id>/answer", methods=["POST"])
 def answer(request_id: int):  # noqa: ANN201
-    """Approve or decline a capacity request."""
+    """Approve (and re-plan the published roster at once, if asked) or decline a request."""
     session = request_session()
     form = AnswerForm()
     if not form.validate():
         flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("coordinator.request_inbox"), 303)
     try:
-        answered = answer_request(session, request_id, form)
+        answered = answer_request(session, request_id, form, username=current_user.username)
     except LookupError:
         abort(404)
     except ValueError as error:
         flash(str(error), "error")
         return redirect(url_for("coordinator.request_inbox"), 303)
+    job = None
+    if answered.status == "approved" and form.replan.data:
+        base = published_roster(session, helsinki_day(answered.start))
+        if base is not None:
+            job = submit_replan_job(session, base_roster_id=base.id,
+                                    time_limit_seconds=form.time_limit_seconds.data or 30,
+                                    created_by=current_user.username,
+                                    capacity_request_id=answered.id)
     session.commit()
-    flash(f"Request {answered.id} {answered.status}.", "ok")
+    if job is not None:
+        start_job(current_app.extensions["vuoro_engine"], job.id,
+                  redis_url=current_app.config.get("REDIS_URL"))
+        flash(f"Request {answered.id} approved: re-planning the published roster, keeping as "
+              "many shifts as it can. Review the changes, then publish.", "ok")
+        return redirect(url_for("coordinator.job", job_id=job.id), 303)
+    if answered.status == "approved":
+        flash(f"Request {answered.id} approved: the next plan or re-plan of that week adds it.",
+              "ok")
+    else:
+        flash(f"Request {answered.id} declined.", "ok")
     return redirect(url_for("coordinator.request_inbox"), 303)
 
 
 @bp.route("/history", methods=["GET", "POST"])
 def history_upload():  # noqa: ANN201
     """Upload a contact-history CSV: validated whole, stored whole or not at all."""
+    page = {"max_listed": MAX_REPORTED_PROBLEMS, "rejected": (), "rejected_total": 0}
     if request.method == "POST":
         upload = request.files.get("history")
         if upload is None or not upload.filename:
             flash("Choose a CSV file to upload.", "error")
-            return render_template("coordinator/history.html"), 400
+            return render_template("coordinator/history.html", **page), 400
         session = request_session()
         try:
             text = upload.read().decode("utf-8-sig")
             report = import_history_csv(session, text)
             session.commit()
-        except (HistoryError, UnicodeDecodeError) as error:
+        except UnicodeDecodeError as error:
+            session.rollback()
+            flash(f"Nothing was imported: the file is not UTF-8 text ({error.reason})", "error")
+            return render_template("coordinator/history.html", **page), 400
+        except HistoryError as error:
             session.rollback()
             flash(f"Nothing was imported: {error}", "error")
-            return render_template("coordinator/history.html"), 400
+            page |= {"rejected": error.problems, "rejected_total": error.total,
+                     "filename": upload.filename}
+            return render_template("coordinator/history.html", **page), 400
         flash(
             f"Imported {report.rows:,} intervals for {len(report.queues)} queues "
             f"({report.replaced:,} replaced), {report.first:%d.%m.%Y} to {report.last:%d.%m.%Y}.",
@@ -161,8 +195,8 @@ def history_upload():  # noqa: ANN201
         )
         browser_session["history_quality"] = list(report.quality)
         return redirect(url_for("coordinator.history_upload"), 303)
-    return render_template("coordinator/history.html",
-                           quality=browser_session.pop("history_quality", None))
+    page["quality"] = browser_session.pop("history_quality", None)
+    return render_template("coordinator/history.html", **page)
 
 
 @bp.route("/plan", methods=["GET", "POST"])

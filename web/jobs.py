@@ -23,6 +23,7 @@ from web import models as m
 from web.db import make_engine
 from web.pipeline import PlanningCancelled, plan_period
 from web.planning import utc
+from web.replanning import replan_published
 
 PROGRESS_EVERY_SECONDS = 1.0
 HEARTBEAT_SECONDS = 5.0
@@ -43,6 +44,27 @@ def submit_plan_job(
         raise ValueError("the solver time limit is 5 to 900 seconds")
     job = m.Job(start_day=start_day, days=days, time_limit_seconds=time_limit_seconds,
                 created_by=created_by, message="queued")
+    session.add(job)
+    return job
+
+
+def submit_replan_job(
+    session: Session,
+    *,
+    base_roster_id: int,
+    time_limit_seconds: float,
+    created_by: str,
+    capacity_request_id: int | None = None,
+) -> m.Job:
+    """Queue a re-plan of a published roster's period (the caller commits, then starts it)."""
+    base = session.get(m.Roster, base_roster_id)
+    if base is None or base.status != "published":
+        raise ValueError("only a published roster can be re-planned")
+    if not 5 <= time_limit_seconds <= 900:
+        raise ValueError("the solver time limit is 5 to 900 seconds")
+    job = m.Job(kind="replan", start_day=base.start_day, days=base.days,
+                time_limit_seconds=time_limit_seconds, created_by=created_by, message="queued",
+                base_roster_id=base_roster_id, capacity_request_id=capacity_request_id)
     session.add(job)
     return job
 
@@ -93,7 +115,7 @@ def request_cancel(session: Session, job_id: int) -> m.Job:
         raise LookupError(f"job {job_id} does not exist")
     if job.status in ("queued", "running"):
         job.cancel_requested = True
-        job.message = "cancelling: the solver stops at its time limit, then nothing is saved"
+        job.message = "cancelling: the run stops within a second or two and saves nothing"
         session.add(job)
     return job
 
@@ -120,6 +142,7 @@ def run_plan_job(engine: Engine, job_id: int) -> None:
         job = session.get(m.Job, job_id)
         grid = Grid(job.start_day, job.days, INTERVAL_MINUTES)
         limit = job.time_limit_seconds
+        kind, base_roster_id = job.kind, job.base_roster_id
     if _cancel_requested(engine, job_id):
         _update(engine, job_id, status="cancelled", finished_at=m.utcnow(), message="cancelled")
         return
@@ -137,12 +160,23 @@ def run_plan_job(engine: Engine, job_id: int) -> None:
             _update(engine, job_id, progress=min(0.99, seconds / limit),
                     message=f"solving: objective {objective:,.0f} after {seconds:.0f} s")
 
+    def cancelled() -> bool:
+        return _cancel_requested(engine, job_id)
+
+    changed = ""
     try:
         with Session(engine) as session:
-            roster, result = plan_period(
-                session, grid=grid, time_limit_seconds=limit, created_by=f"job {job_id}",
-                progress=progress, cancelled=lambda: _cancel_requested(engine, job_id),
-            )
+            if kind == "replan":
+                roster, plan = replan_published(
+                    session, base_roster_id, time_limit_seconds=limit,
+                    created_by=f"job {job_id}", progress=progress, cancelled=cancelled)
+                result = plan.result
+                changed = f", {len(plan.changes)} agent-days changed"
+            else:
+                roster, result = plan_period(
+                    session, grid=grid, time_limit_seconds=limit, created_by=f"job {job_id}",
+                    progress=progress, cancelled=cancelled,
+                )
             roster_id = roster.id
     except PlanningCancelled as cancelled:
         beating.set()
@@ -156,7 +190,7 @@ def run_plan_job(engine: Engine, job_id: int) -> None:
         penalties = ", ".join(f"{k} {v:,}" for k, v in result.penalties.items())
         _update(engine, job_id, status="succeeded", progress=1.0, finished_at=m.utcnow(),
                 roster_id=roster_id,
-                message=f"draft roster #{roster_id}: {result.status}, {penalties}")
+                message=f"draft roster #{roster_id}: {result.status}{changed}, {penalties}")
 
 
 def _heartbeat(engine: Engine, job_id: int, stop: threading.Event) -> None:

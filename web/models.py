@@ -143,6 +143,16 @@ class Requirement(SQLModel, table=True):
     version: int
     forecast_id: int = Field(foreign_key="forecast.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # a requirement adjusted from another one (capacity requests applied), and how
+    base_requirement_id: int | None = Field(default=None, foreign_key="requirement.id")
+    note: str = ""
+
+
+class AppliedCapacityRequest(SQLModel, table=True):
+    """An approved capacity request that a requirement includes (never applied twice)."""
+
+    requirement_id: int = Field(foreign_key="requirement.id", primary_key=True)
+    capacity_request_id: int = Field(foreign_key="capacityrequest.id", primary_key=True)
 
 
 class RequirementInterval(SQLModel, table=True):
@@ -195,6 +205,9 @@ class Roster(SQLModel, table=True):
     best_bound: float = 0.0
     wall_seconds: float = 0.0
     penalties: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # the published roster this draft was re-planned or edited from, and why it was made
+    base_roster_id: int | None = Field(default=None, foreign_key="roster.id")
+    note: str = ""
 
     __mapper_args__ = {"version_id_col": _ROSTER_LOCK_VERSION}  # noqa: RUF012
 
@@ -252,6 +265,9 @@ class CapacityRequest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # the API's Idempotency-Key: a repeated submission by the same user finds the first one
     idempotency_key: str | None = Field(default=None, max_length=255)
+    answered_by: str = ""
+    answered_at: datetime | None = None
+    roster_id: int | None = Field(default=None, foreign_key="roster.id")  # its re-planned draft
 
 
 class Job(SQLModel, table=True):
@@ -267,6 +283,9 @@ class Job(SQLModel, table=True):
     time_limit_seconds: float = 60.0
     cancel_requested: bool = False
     roster_id: int | None = Field(default=None, foreign_key="roster.id")
+    # a re-plan (kind "replan") starts from a published roster for a capacity request
+    base_roster_id: int | None = Field(default=None, foreign_key="roster.id")
+    capacity_request_id: int | None = Field(default=None, foreign_key="capacityrequest.id")
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None

@@ -19,7 +19,7 @@ from web import models as m
 from web.db import make_engine, reset_schema
 from web.seed import seed_world
 
-from .conftest import PHONE, LiveApp, log_in, password_of, screenshot
+from .conftest import PHONE, LiveApp, log_in, password_of
 
 # without the playwright package (an old .venv) the module is skipped, not a collection error
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]'").expect
@@ -45,7 +45,7 @@ def _seeded_without_history(databases: TestDatabases) -> str:
 
 
 def test_coordinator_uploads_history_plans_and_publishes(
-    pages, live_app_on, databases, tmp_path: Path  # noqa: ANN001
+    pages, live_app_on, databases, tmp_path: Path, screenshot  # noqa: ANN001
 ) -> None:
     """History CSV → plan job (5 s solve) → draft roster → published v1, all through the UI."""
     world = small_world()
@@ -128,7 +128,7 @@ def _event_starts(calendar: Calendar) -> set[datetime]:
 
 
 def test_agent_sees_a_published_shift_and_downloads_the_calendar(
-    pages, live_app: LiveApp, planned: PlannedWorld  # noqa: ANN001
+    pages, live_app: LiveApp, planned: PlannedWorld, screenshot  # noqa: ANN001
 ) -> None:
     """On a phone: the shift in Helsinki time, the .ics download and the subscription feed."""
     username, shift = _first_shift_of_an_agent_user(live_app, planned)
@@ -166,7 +166,7 @@ def test_agent_sees_a_published_shift_and_downloads_the_calendar(
 
 
 def test_client_requests_capacity_and_sees_the_coordinators_approval(
-    pages, live_app: LiveApp, planned: PlannedWorld  # noqa: ANN001
+    pages, live_app: LiveApp, planned: PlannedWorld, screenshot  # noqa: ANN001
 ) -> None:
     """A client's request reaches the coordinator's inbox; the approval and answer come back."""
     client_user = next(u for u in planned.world.users if u.role == "client")
