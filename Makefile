@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 test-postgres: $(STAMP)
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q tests/web
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -m database
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
