@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 test-postgres: $(STAMP)
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q tests/web
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -m database
 
 $(BENCH_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)

@@ -303,11 +303,14 @@ def plan_period(
     created_by: str = "system",
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    before_commit: Callable[[Session, m.Roster, SolveResult], None] | None = None,
 ) -> tuple[m.Roster, SolveResult]:
     """Forecast, staff and roster a period from stored history; store all three at once.
 
     Everything is computed in memory first and written in one short transaction at the end,
     so a failure or a cancel saves nothing, and the database is never locked during a solve.
+    `before_commit` runs inside that transaction (a job marks itself done there); if it
+    raises, nothing is saved.
     """
     forecast = forecast_queues(load_history(session), grid, active_uplifts(session, grid))
     _check_cancelled(cancelled)
@@ -325,6 +328,9 @@ def plan_period(
         forecast_row = store_forecast(session, forecast, grid=grid, created_by=created_by)
         requirement_row = store_requirement(session, requirement, forecast_row, requests=requests)
         roster = save_draft(session, result, requirement_id=requirement_row.id, grid=grid)
+        if before_commit is not None:
+            session.flush()
+            before_commit(session, roster, result)
         session.commit()
     except Exception:
         session.rollback()

@@ -133,9 +133,13 @@ class AuthActions:
 
     def csrf_token(self, path: str = "/login") -> str:
         """The CSRF token embedded in a page's form."""
+        return self.hidden_value(path, "csrf_token")
+
+    def hidden_value(self, path: str, name: str) -> str:
+        """The value of the first hidden input `name` in a page's form."""
         page = self._client.get(path).get_data(as_text=True)
-        marker = 'name="csrf_token" value="'
-        start = page.index(marker) + len(marker)
+        start = page.index(f'name="{name}"')
+        start = page.index('value="', start) + len('value="')
         return page[start : page.index('"', start)]
 
     def login(self, username: str, password: str):  # noqa: ANN201
