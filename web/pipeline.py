@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -159,7 +160,9 @@ def store_requirement(
     session: Session, frame: pd.DataFrame, forecast: m.Forecast
 ) -> m.Requirement:
     """Add a requirement frame as the next requirement version (the caller commits)."""
-    row = m.Requirement(version=_next_version(session, m.Requirement), forecast_id=forecast.id)
+    targets = {q.key: dataclasses.asdict(service_target(q)) for q in session.exec(select(m.Queue))}
+    row = m.Requirement(version=_next_version(session, m.Requirement), forecast_id=forecast.id,
+                        targets={key: targets[key] for key in sorted(set(frame["queue"]))})
     session.add(row)
     session.flush()
     queue_ids = {q.key: q.id for q in session.exec(select(m.Queue))}
@@ -175,6 +178,7 @@ def store_requirement(
                 "model": r.model,
                 "raw_agents": int(r.raw_agents),
                 "required_agents": int(r.required_agents),
+                "abandon_share": None if pd.isna(r.abandon_share) else float(r.abandon_share),
             }
             for r in frame.itertuples(index=False)
         ],
