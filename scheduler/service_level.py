@@ -91,7 +91,8 @@ def interval_service_levels(
     """Service level, ASA, abandonment and occupancy per queue and interval (columns COLUMNS).
 
     `agents[queue][t]` is the number of agents working the queue in interval t; `is_open`
-    (default: always) sets the open intervals an email's response window counts.
+    (default: always) sets the open intervals an email's response window counts. A voice
+    queue is Erlang A with `patience_seconds[queue]`, else with its target's patience if set.
     """
     if isinstance(forecast, pd.DataFrame):
         forecast = forecast_from_frame(forecast, grid)
@@ -118,7 +119,8 @@ def interval_service_levels(
             abandon = np.zeros(n)
             occ = np.full(n, np.nan)
         elif queue.channel in ("voice", "chat"):
-            patience = patience_seconds.get(queue.key) if queue.channel == "voice" else None
+            patience = (patience_seconds.get(queue.key) or target.patience_seconds or None) \
+                if queue.channel == "voice" else None
             model = ("erlang_a" if patience else "erlang_c") if queue.channel == "voice" \
                 else "chat_concurrency"
             service = aht / (target.concurrency if queue.channel == "chat" else 1)

@@ -12,7 +12,18 @@ from flask import Flask, Response, redirect, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-from web import agent, api, api_tokens, auth, client, coordinator, forecasting, revisions
+from web import (
+    agent,
+    api,
+    api_tokens,
+    auth,
+    calculator,
+    client,
+    coordinator,
+    forecasting,
+    requirements,
+    revisions,
+)
 from web.clock import helsinki
 from web.db import close_request_session, create_schema, make_engine
 
@@ -50,6 +61,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(revisions.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(client.bp)
+    app.register_blueprint(requirements.bp)
+    app.register_blueprint(calculator.bp)
     app.register_blueprint(api_tokens.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing to forge

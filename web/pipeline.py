@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -236,8 +237,10 @@ def store_requirement(
     in addition to those the base requirement already has.
     """
     forecast_id = forecast if isinstance(forecast, int) else forecast.id
+    targets = {q.key: dataclasses.asdict(service_target(q)) for q in session.exec(select(m.Queue))}
     row = m.Requirement(version=_next_version(session, m.Requirement), forecast_id=forecast_id,
-                        base_requirement_id=base.id if base else None, note=note)
+                        base_requirement_id=base.id if base else None, note=note,
+                        targets={key: targets[key] for key in sorted(set(frame["queue"]))})
     session.add(row)
     session.flush()
     included = {r.id for r in requests}
@@ -259,6 +262,7 @@ def store_requirement(
                 "model": r.model,
                 "raw_agents": int(r.raw_agents),
                 "required_agents": int(r.required_agents),
+                "abandon_share": None if pd.isna(r.abandon_share) else float(r.abandon_share),
             }
             for r in frame.itertuples(index=False)
         ],
