@@ -33,7 +33,7 @@ from web.pipeline import (
 from web.planning import build_problem, grid_of, load_roster, requirement_from_frame, save_draft
 
 REQUIREMENT_COLUMNS = ("interval_start", "queue", "contacts", "aht_seconds", "model",
-                       "raw_agents", "required_agents")
+                       "raw_agents", "required_agents", "abandon_share")
 
 
 def stored_requirement_frame(session: Session, requirement_id: int) -> pd.DataFrame:
@@ -43,7 +43,7 @@ def stored_requirement_frame(session: Session, requirement_id: int) -> pd.DataFr
         m.RequirementInterval.requirement_id == requirement_id))
     frame = pd.DataFrame(
         [(r.interval_start, keys[r.queue_id], r.contacts, r.aht_seconds, r.model, r.raw_agents,
-          r.required_agents) for r in rows],
+          r.required_agents, r.abandon_share) for r in rows],
         columns=list(REQUIREMENT_COLUMNS),
     )
     frame["interval_start"] = pd.to_datetime(frame["interval_start"], utc=True)
