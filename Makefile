@@ -7,7 +7,12 @@ STAMP := $(VENV)/.installed
 # The database tests also run on PostgreSQL (make test-postgres, as CI does).
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test test-postgres lint clean
+# The forecast benchmark runs statsforecast's AutoETS and MSTL beside ours. statsforecast pins
+# pandas<3, so it gets its own venv on pandas 2.2 (the oldest pandas the project supports).
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: demo test test-postgres lint clean bench-forecast
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +30,17 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q tests/web
 
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]' 'pandas>=2.2,<2.3'
+	touch $(BENCH_STAMP)
+
+bench-forecast: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m forecasts.bench
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) instance *.egg-info
