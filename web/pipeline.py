@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from forecasts.core import forecast as forecast_frame
+from forecasts.backtest import forecast_auto
 from forecasts.special import Uplift
 from scheduler.domain import Problem, SolveResult
 from scheduler.grid import Grid
@@ -81,12 +81,16 @@ def _next_version(session: Session, table: type[m.Forecast] | type[m.Requirement
 def forecast_queues(
     history: pd.DataFrame, grid: Grid, uplifts: Sequence[Uplift] = ()
 ) -> pd.DataFrame:
-    """Forecast every queue over the grid's period (in memory; nothing is stored)."""
+    """Forecast every queue over the grid's period (in memory; nothing is stored).
+
+    Each queue gets the method its rolling-origin backtest picks; the model column says which,
+    with the backtest's figures.
+    """
     if history.empty:
         raise PlanningError("there is no contact history to forecast from: import some first")
-    frame = forecast_frame(
+    frame, _ = forecast_auto(
         history, start=grid.start_day, days=grid.days, interval_minutes=grid.interval_minutes,
-        uplifts=uplifts,
+        timezone=grid.timezone, uplifts=uplifts,
     )
     if frame.empty:
         raise PlanningError("the forecast came out empty: no queue has usable history")
@@ -117,7 +121,7 @@ def store_forecast(
         start_day=grid.start_day,
         days=grid.days,
         interval_minutes=grid.interval_minutes,
-        method=",".join(sorted(set(frame["model"])))[:500],
+        method=", ".join(sorted({_method_name(note) for note in set(frame["model"])}))[:500],
         created_by=created_by,
     )
     session.add(row)
@@ -140,6 +144,11 @@ def store_forecast(
         ],
     )
     return row
+
+
+def _method_name(note: str) -> str:
+    """The method of a model note: 'weekday_profile(holiday ...) | chosen by ...' -> its name."""
+    return note.split(" | ")[0].split("(")[0].split(" [")[0].strip()
 
 
 def store_requirement(
