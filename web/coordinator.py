@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as browser_session
 from flask_login import current_user
 from sqlmodel import col, select
 
@@ -158,8 +159,10 @@ def history_upload():  # noqa: ANN201
             f"({report.replaced:,} replaced), {report.first:%d.%m.%Y} to {report.last:%d.%m.%Y}.",
             "ok",
         )
+        browser_session["history_quality"] = list(report.quality)
         return redirect(url_for("coordinator.history_upload"), 303)
-    return render_template("coordinator/history.html")
+    return render_template("coordinator/history.html",
+                           quality=browser_session.pop("history_quality", None))
 
 
 @bp.route("/plan", methods=["GET", "POST"])
