@@ -226,15 +226,16 @@ def choose_methods(
     results = backtest_histories(pasts, origins=candidates, horizons=(SELECTION_HORIZON,),
                                  methods=methods, holiday_country=holiday_country,
                                  progress=progress, min_history_days=SHORT_HISTORY_DAYS)
-    scores = summarise(results) if not results.empty else None
+    scored = {} if results.empty else dict(tuple(summarise(results).groupby("queue")))
+    best_of = {} if results.empty else choose_model(results).to_dict()
     choices = {}
     for queue, past in pasts.items():
-        mine = None if scores is None else scores[scores["queue"] == queue]
-        if mine is None or mine.empty or not np.isfinite(mine["wape"]).any():
+        mine = scored.get(queue)
+        if mine is None or not np.isfinite(mine["wape"]).any():
             choices[queue] = Choice(DEFAULT_METHOD, "too little history to backtest "
                                     f"({past.n_days} days)")
             continue
-        best = choose_model(results[results["queue"] == queue]).iloc[0]
+        best = best_of[queue]
         wapes = mine.set_index("model")["wape"]
         others = ", ".join(f"{m} {wapes[m]:.3f}" for m in methods if m != best and m in wapes)
         choices[queue] = Choice(best, (

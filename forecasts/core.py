@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecasts.history import resample_history
-from forecasts.models import MODELS, DayMatrix, Prediction, public_holidays
+from forecasts.models import MODELS, DayMatrix, Prediction, holiday_mask
 from forecasts.quality import usually_open_slots
 from forecasts.special import ExpectedVolume, Uplift, apply_uplifts, expected_prediction
 from scheduler.domain import queue_key
@@ -95,7 +95,7 @@ class QueueHistory:
         busy = self.present & (self.contacts > 0)
         missing = ~self.present & self.exists & usually_open_slots(busy)
         if holiday_country is not None:
-            missing[_holiday_rows(self.first_day, self.n_days, holiday_country)] = False
+            missing[holiday_mask(holiday_country, self.first_day, self.n_days)] = False
         values = np.where(self.present, self.contacts, 0.0)
         values[missing | ~self.exists] = np.nan
         return DayMatrix(self.first_day, values, missing)
@@ -288,13 +288,6 @@ def make_model(factory: ModelFactory, holiday_country: str | None):
     except (TypeError, ValueError):  # a builtin or C callable: no signature to read
         takes_holidays = False
     return factory(holiday_country=holiday_country) if takes_holidays else factory()
-
-
-def _holiday_rows(first_day: date, n_days: int, country: str) -> np.ndarray:
-    """Per day from `first_day`, whether it is a public holiday of `country`."""
-    days = [first_day + timedelta(days=d) for d in range(n_days)]
-    calendar = public_holidays(country, range(days[0].year, days[-1].year + 1))
-    return np.array([d in calendar for d in days], dtype=bool)
 
 
 @lru_cache(maxsize=256)

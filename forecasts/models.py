@@ -94,6 +94,21 @@ def public_holidays(country: str | None, years: range | list[int]) -> holidays.H
     return _public_holidays(country, tuple(years))
 
 
+def holiday_mask(country: str | None, first_day: date, n_days: int) -> np.ndarray:
+    """Per day from `first_day`, whether it is a public holiday of `country`."""
+    if country is None or n_days <= 0:
+        return np.zeros(max(n_days, 0), dtype=bool)
+    last_day = first_day + timedelta(days=n_days - 1)
+    ordinals = _holiday_ordinals(country, tuple(range(first_day.year, last_day.year + 1)))
+    return np.isin(np.arange(n_days) + first_day.toordinal(), ordinals)
+
+
+@lru_cache(maxsize=32)
+def _holiday_ordinals(country: str, years: tuple[int, ...]) -> np.ndarray:
+    """The holidays of `public_holidays` as date ordinals."""
+    return np.array([d.toordinal() for d in _public_holidays(country, years)], dtype=np.int64)
+
+
 @lru_cache(maxsize=32)
 def _public_holidays(country: str | None, years: tuple[int, ...]) -> holidays.HolidayBase:
     """The calendar of `public_holidays`, built once per country and years (read-only use)."""
@@ -202,7 +217,8 @@ class WeekdayProfile:
         calendar = public_holidays(self.holiday_country, range(days[0].year, days[-1].year + 2))
         self.calendar = calendar
         complete = history.complete
-        self.holiday_rows = np.array([d in calendar for d in days], dtype=bool)
+        self.holiday_rows = holiday_mask(self.holiday_country, history.first_day,
+                                         history.n_days)
         normal = ~self.holiday_rows & complete
         self.short = history.n_days < 14
         self.level = np.zeros(7)

@@ -22,13 +22,12 @@ tells a coordinator what to fix. The forecaster (forecasts.core) uses the same r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 
 from forecasts.history import history_interval_minutes
-from forecasts.models import public_holidays
+from forecasts.models import holiday_mask
 
 OPEN_SHARE = 0.5
 OPEN_WINDOW_WEEKS = 4
@@ -83,11 +82,7 @@ def check_history(frame: pd.DataFrame, *, timezone: str = "Europe/Helsinki",
         busy = np.zeros((day[-1] + 1, 1440 // minutes), dtype=bool)
         np.logical_or.at(busy, (day, slot), np.nan_to_num(contacts) > 0)
         open_slots = usually_open_slots(busy)
-        if holiday_country is not None:
-            first = wall_day[0].date()
-            calendar = public_holidays(holiday_country, range(first.year, wall_day[-1].year + 1))
-            holiday = [first + timedelta(days=d) in calendar for d in range(len(busy))]
-            open_slots[np.array(holiday, dtype=bool)] = False
+        open_slots[holiday_mask(holiday_country, wall_day[0].date(), len(busy))] = False
         usually_open = open_slots[day, slot]
         absent = np.isnan(contacts)
         missing.append(pd.DataFrame({"queue": queue,
