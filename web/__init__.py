@@ -20,7 +20,9 @@ from web import (
     calculator,
     client,
     coordinator,
+    dashboard,
     forecasting,
+    people,
     requirements,
     revisions,
 )
@@ -59,6 +61,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(coordinator.bp)
     app.register_blueprint(forecasting.bp)
     app.register_blueprint(revisions.bp)
+    app.register_blueprint(people.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(client.bp)
     app.register_blueprint(requirements.bp)

@@ -127,3 +127,33 @@ def coverage_delta(session: Session, before: m.Roster, after: m.Roster) -> list[
         if any(a != b for a, b in pair) or (was and was.scheduled != qc.scheduled):
             found.append(QueueDelta(qc.queue, qc.client, *pair))
     return found
+
+
+@dataclass(frozen=True)
+class AgentChanges:
+    """What changed in an agent's upcoming shifts since the versions the latest replaced."""
+
+    by_day: dict[date, DayChange]  # days whose shift is new, moved or reassigned (or removed)
+    versions: dict[date, tuple[int, int]]  # day -> (previous version, current version)
+
+    @property
+    def removed(self) -> list[DayChange]:
+        """Shifts taken away, in day order."""
+        return [c for _, c in sorted(self.by_day.items()) if c.kind == "removed"]
+
+
+def agent_changes(session: Session, agent_id: int, today: date) -> AgentChanges:
+    """An agent's upcoming shifts that differ from the previous published version."""
+    by_day, versions = {}, {}
+    published = session.exec(select(m.Roster).where(m.Roster.status == "published")).all()
+    for roster in published:
+        if roster.start_day + timedelta(days=roster.days) <= today:
+            continue
+        before = previous_published(session, roster)
+        if before is None:
+            continue
+        for change in roster_diff(session, before, roster, [agent_id]):
+            if change.day >= today:
+                by_day[change.day] = change
+                versions[change.day] = (before.version, roster.version)
+    return AgentChanges(by_day, versions)

@@ -95,6 +95,22 @@ class TimeOff(SQLModel, table=True):
     day: date
     status: str = "approved"  # requested, approved, declined
     reason: str = ""
+    request_id: int | None = Field(default=None, foreign_key="timeoffrequest.id")
+
+
+class TimeOffRequest(SQLModel, table=True):
+    """An agent's request for days off, and the coordinator's answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    first_day: date
+    last_day: date  # inclusive
+    reason: str = ""
+    status: str = "requested"  # requested, approved, declined, cancelled
+    answer: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_by: str = ""
+    decided_at: datetime | None = None
 
 
 class ContactHistory(SQLModel, table=True):

@@ -65,6 +65,8 @@ ACCESS: dict[str, Access] = {
     "agent.new_calendar_token": Access(frozenset({"agent"})),
     "agent.revoke_calendar_token": Access(frozenset({"agent"})),
     "agent.feed": Access(frozenset()),  # the token is the credential: checked on its own
+    "agent.time_off": Access(frozenset({"agent"})),
+    "agent.cancel_time_off": Access(frozenset({"agent"})),
     # clients
     "client.my_coverage": Access(frozenset({"client"})),
     "client.my_requests": Access(frozenset({"client"})),
@@ -87,6 +89,18 @@ ACCESS: dict[str, Access] = {
     "forecasting.withdraw": Access(COORDINATORS),
     "revisions.compare": Access(COORDINATORS),
     "revisions.replan": Access(COORDINATORS),
+    "revisions.edit_shift": Access(COORDINATORS),
+    "dashboard.clients": Access(COORDINATORS),
+    "dashboard.client_dashboard": Access(COORDINATORS),
+    "people.agents": Access(COORDINATORS),
+    "people.new_agent": Access(COORDINATORS),
+    "people.edit_agent": Access(COORDINATORS),
+    "people.add_agent_days_off": Access(COORDINATORS),
+    "people.remove_agent_day_off": Access(COORDINATORS),
+    "people.time_off_inbox": Access(COORDINATORS),
+    "people.answer_time_off": Access(COORDINATORS),
+    "people.users": Access(COORDINATORS),
+    "people.set_user_active": Access(COORDINATORS),
     # the JSON API (bearer tokens)
     "api.openapi_document": Access(LOGGED_IN, static=True),
     "api.me": Access(LOGGED_IN),
@@ -99,9 +113,10 @@ ACCESS: dict[str, Access] = {
     "api.create_capacity_request": Access(frozenset({"client"})),
 }
 # parameters naming a tenant's data: filled with another tenant's value to test the refusal
-TENANT_PARAMETERS = {"agent_key", "client_key", "request_id", "token_id"}
+TENANT_PARAMETERS = {"agent_key", "client_key", "request_id", "token_id", "time_off_id",
+                     "day_off_id"}
 # parameters naming coordinator-only data, or no one's
-PLAIN_PARAMETERS = {"roster_id", "job_id", "override_id", "filename"}
+PLAIN_PARAMETERS = {"roster_id", "job_id", "override_id", "filename", "user_id", "day"}
 
 
 @dataclass
@@ -135,6 +150,15 @@ def _world(session: Session) -> World:
         row, secret = issue_token(session, user_id=user.id, name=f"{role} token")
         session.flush()
         tokens[role], token_ids[role] = secret, row.id
+    time_off = {}
+    for user in (me_agent, other_agent):
+        time_off[user.id] = m.TimeOffRequest(agent_id=user.agent_id, first_day=TODAY + timedelta(
+            days=20), last_day=TODAY + timedelta(days=21), reason=f"private of {user.username}")
+        session.add(time_off[user.id])
+    day_off = {u.id: m.TimeOff(agent_id=u.agent_id, day=TODAY + timedelta(days=30),
+                               reason="test") for u in (me_agent, other_agent)}
+    session.add_all(day_off.values())
+    session.flush()
     revoked = issue_calendar_token(session, other_agent.agent_id).token
     revoke_calendar_token(session, other_agent.agent_id)
     roster = session.exec(select(m.Roster)).first()
@@ -145,24 +169,33 @@ def _world(session: Session) -> World:
     session.commit()
     agents = {a.id: a for a in session.exec(select(m.Agent))}
     plain = {"roster_id": roster.id, "job_id": job.id, "override_id": override.id,
-             "filename": "vuoro.css"}
+             "filename": "vuoro.css", "user_id": other_client_user.id,
+             "day": roster.start_day.isoformat()}
     own = {
         "coordinator": plain | {"agent_key": agents[other_agent.agent_id].key,
                                 "client_key": other_client.key,
                                 "request_id": requests[other_client.id].id,
-                                "token_id": token_ids["other"]},
+                                "token_id": token_ids["other"],
+                                "time_off_id": time_off[other_agent.id].id,
+                                "day_off_id": day_off[other_agent.id].id},
         "agent": plain | {"agent_key": agents[me_agent.agent_id].key,
                           "client_key": my_client.key, "request_id": requests[my_client.id].id,
-                          "token_id": token_ids["agent"]},
+                          "token_id": token_ids["agent"],
+                          "time_off_id": time_off[me_agent.id].id,
+                          "day_off_id": day_off[me_agent.id].id},
         "client": plain | {"agent_key": agents[me_agent.agent_id].key,
                            "client_key": my_client.key, "request_id": requests[my_client.id].id,
-                           "token_id": token_ids["client"]},
+                           "token_id": token_ids["client"],
+                           "time_off_id": time_off[me_agent.id].id,
+                           "day_off_id": day_off[me_agent.id].id},
     }
     own["anonymous"] = own["agent"]
     other = {
         "coordinator": own["coordinator"],
         "agent": own["agent"] | {"agent_key": agents[other_agent.agent_id].key,
-                                 "token_id": token_ids["other"]},
+                                 "token_id": token_ids["other"],
+                                 "time_off_id": time_off[other_agent.id].id,
+                                 "day_off_id": day_off[other_agent.id].id},
         "client": own["client"] | {"client_key": other_client.key,
                                    "request_id": requests[other_client.id].id,
                                    "token_id": token_ids["other"]},
@@ -173,7 +206,8 @@ def _world(session: Session) -> World:
         own=own,
         other=other,
         forbidden={
-            "agent": _agent_words(session, exclude=me_agent.agent_id),
+            "agent": _agent_words(session, exclude=me_agent.agent_id)
+            | {f"private of {other_agent.username}"},
             "client": _client_words(session, exclude=my_client.id)
             | _agent_words(session, exclude=None) | {other_client_user.username},
         },
