@@ -40,6 +40,9 @@ CANONICAL_COLUMNS = (
     "interval_start", "client", "channel", "language", "queue", "contacts", "aht_seconds",
 )
 INTERVAL_CHOICES = (15, 30, 60)
+# Beyond these a cell is a typo or a unit mix-up, and a count past 2**63 would silently wrap.
+MAX_CONTACTS_PER_INTERVAL = 10_000_000
+MAX_AHT_SECONDS = 86_400
 
 
 MAX_REPORTED_PROBLEMS = 200  # a file with more bad cells lists this many, and counts the rest
@@ -204,6 +207,7 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
         raise HistoryError("the history has a header but no data rows")
     n = len(raw)
     raw = raw.reset_index(drop=True)
+    _refuse_implausible_numbers(raw, where)
 
     # Every check runs on the distinct cells of a column, not on each row: imports have
     # millions of rows but few distinct clients, channels, counts or handle times. Each check
@@ -283,6 +287,26 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
         problems.flag(dup, "interval_start", duplicate)
     problems.raise_any()
     return _sorted(frame)
+
+
+def _refuse_implausible_numbers(raw: pd.DataFrame, where) -> None:  # noqa: ANN001
+    """Refuse contacts or handle times too large to be real, naming the first such cell."""
+    for column, limit, unit in (("contacts", MAX_CONTACTS_PER_INTERVAL, "contacts"),
+                                ("aht_seconds", MAX_AHT_SECONDS, "seconds")):
+        if column not in raw.columns:
+            continue
+        codes, uniques = pd.factorize(raw[column].reset_index(drop=True))
+        numbers = pd.to_numeric(pd.Series(uniques, dtype=object).astype(str).str.strip(),
+                                errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            too_large = np.isfinite(numbers) & (numbers > limit)
+        bad = np.flatnonzero(too_large[codes]) if too_large.any() else ()
+        if len(bad):
+            i = int(bad[0])
+            raise HistoryError(
+                f"{where(i)}, column '{column}': {str(uniques[codes[i]]).strip()!r} is more than "
+                f"{limit:,} {unit} in one interval"
+            )
 
 
 def _is_canonical_order(frame: pd.DataFrame) -> bool:

@@ -18,6 +18,7 @@ from forecasts.history import read_history_csv
 from scheduler.grid import Grid
 from web import create_app
 from web import models as m
+from web.cli import run_demo
 from web.db import make_engine, reset_schema
 from web.pipeline import plan_period
 from web.planning import publish
@@ -99,6 +100,26 @@ def planned(tmp_path_factory: pytest.TempPathFactory, databases: TestDatabases):
     url = databases.create()
     roster_id = plan_from_csv(url, csv_path, world)
     yield PlannedWorld(url, world, roster_id)
+    databases.drop(url)
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoDatabase:
+    """A database made by `vuoro demo` (the full demo world, one published week)."""
+
+    url: str
+    world: DemoWorld
+
+
+@pytest.fixture(scope="session")
+def demo_database(databases: TestDatabases):  # noqa: ANN201
+    """The full demo world, seeded, forecast, solved and published once per session.
+
+    Tests only read it (the demo test, the archive round trip).
+    """
+    url = databases.create()
+    world = run_demo(database_url=url, seed=7, today=TODAY, time_limit_seconds=10)
+    yield DemoDatabase(url, world)
     databases.drop(url)
 
 
