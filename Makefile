@@ -7,7 +7,12 @@ STAMP := $(VENV)/.installed
 # The database tests also run on PostgreSQL (make test-postgres, as CI does).
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test test-postgres screenshots lint clean
+# The forecast benchmark runs statsforecast's AutoETS and MSTL beside ours. statsforecast pins
+# pandas<3, so it gets its own venv on pandas 2.2 (the oldest pandas the project supports).
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: demo test test-postgres screenshots lint clean bench-forecast
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +28,16 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 test-postgres: $(STAMP)
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q tests/web
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -m database
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]' 'pandas>=2.2,<2.3'
+	touch $(BENCH_STAMP)
+
+bench-forecast: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m forecasts.bench
 
 # the browser tests write their screenshots to a temporary folder; this refreshes the README's
 screenshots: $(STAMP)
@@ -33,4 +47,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) instance *.egg-info

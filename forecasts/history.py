@@ -40,6 +40,9 @@ CANONICAL_COLUMNS = (
     "interval_start", "client", "channel", "language", "queue", "contacts", "aht_seconds",
 )
 INTERVAL_CHOICES = (15, 30, 60)
+# Beyond these a cell is a typo or a unit mix-up, and a count past 2**63 would silently wrap.
+MAX_CONTACTS_PER_INTERVAL = 10_000_000
+MAX_AHT_SECONDS = 86_400
 
 
 MAX_REPORTED_PROBLEMS = 200  # a file with more bad cells lists this many, and counts the rest
@@ -204,39 +207,57 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
         raise HistoryError("the history has a header but no data rows")
     n = len(raw)
     raw = raw.reset_index(drop=True)
+    _refuse_implausible_numbers(raw, where)
 
+    # Every check runs on the distinct cells of a column, not on each row: imports have
+    # millions of rows but few distinct clients, channels, counts or handle times. Each check
+    # flags every bad row, so one upload reports all its problems, not just the first.
     problems = _Problems(where)
-    clients = _texts(raw["client"])
-    problems.flag(clients == "", "client", lambda i: "client is empty")
-    channels = _texts(raw["channel"]).str.lower()
-    problems.flag(~channels.isin(CHANNELS), "channel",
-                  lambda i: f"{channels[i]!r} is not one of {', '.join(CHANNELS)}")
+    client_codes, client_texts = _distinct_texts(raw["client"])
+    problems.flag((client_texts == "")[client_codes], "client", lambda i: "client is empty")
+    channel_codes, channel_texts = _distinct_texts(raw["channel"], lower=True)
+    problems.flag(~np.isin(channel_texts, CHANNELS)[channel_codes], "channel", lambda i: (
+        f"{channel_texts[channel_codes[i]]!r} is not one of {', '.join(CHANNELS)}"))
     if "language" in raw.columns:
-        languages = _texts(raw["language"]).str.lower().replace("", DEFAULT_LANGUAGE)
+        language_codes, language_texts = _distinct_texts(raw["language"], lower=True)
+        language_texts[language_texts == ""] = DEFAULT_LANGUAGE
     else:
-        languages = pd.Series([DEFAULT_LANGUAGE] * n, dtype=object)
-    problems.flag(~languages.isin(LANGUAGES), "language",
-                  lambda i: f"{languages[i]!r} is not one of {', '.join(LANGUAGES)}")
-    contacts_text = _texts(raw["contacts"])
-    number = pd.to_numeric(contacts_text, errors="coerce").to_numpy(dtype=float)
+        language_codes, language_texts = np.zeros(n, dtype=np.intp), np.array([DEFAULT_LANGUAGE])
+    problems.flag(~np.isin(language_texts, LANGUAGES)[language_codes], "language", lambda i: (
+        f"{language_texts[language_codes[i]]!r} is not one of {', '.join(LANGUAGES)}"))
+    contact_codes, contact_texts = _distinct_texts(raw["contacts"])
+    distinct_numbers = pd.to_numeric(pd.Series(contact_texts), errors="coerce").to_numpy(
+        float, copy=True)
     with np.errstate(invalid="ignore"):
-        ok = np.isfinite(number) & (number >= 0) & (number == np.round(number))
-    problems.flag(~ok, "contacts", lambda i: _contacts_problem(contacts_text[i]))
-    contacts = np.where(ok, number, 0).astype(np.int64)
+        distinct_ok = (np.isfinite(distinct_numbers) & (distinct_numbers >= 0)
+                       & (distinct_numbers == np.round(distinct_numbers)))
+    problems.flag(~distinct_ok[contact_codes], "contacts",
+                  lambda i: _contacts_problem(contact_texts[contact_codes[i]]))
+    contacts = np.where(distinct_ok, distinct_numbers, 0)[contact_codes].astype(np.int64)
     if "aht_seconds" in raw.columns:
-        aht_text = _texts(raw["aht_seconds"])
-        aht = pd.to_numeric(aht_text, errors="coerce").to_numpy(dtype=float, copy=True)
+        aht_codes, aht_texts = _distinct_texts(raw["aht_seconds"])
+        distinct_aht = pd.to_numeric(pd.Series(aht_texts), errors="coerce").to_numpy(
+            float, copy=True)
+        blank = aht_texts == ""
         with np.errstate(invalid="ignore"):
-            ok = (aht_text == "").to_numpy() | (np.isfinite(aht) & (aht > 0))
-        problems.flag(~ok, "aht_seconds",
-                      lambda i: f"{aht_text[i]!r} must be a positive number of seconds")
-        aht[(aht_text == "").to_numpy()] = np.nan
+            distinct_ok = blank | (np.isfinite(distinct_aht) & (distinct_aht > 0))
+        problems.flag(~distinct_ok[aht_codes], "aht_seconds", lambda i: (
+            f"{aht_texts[aht_codes[i]]!r} must be a positive number of seconds"))
+        distinct_aht[blank] = np.nan
+        aht = distinct_aht[aht_codes]
     else:
         aht = np.full(n, np.nan)
-    # one key per distinct (client, channel, language), not per row: imports have millions
-    triples = pd.MultiIndex.from_arrays([clients, channels, languages])
-    codes, distinct = pd.factorize(triples)
-    keys = np.array([queue_key(*k) for k in distinct], dtype=object)
+    clients = client_texts[client_codes]
+    channels = channel_texts[channel_codes]
+    languages = language_texts[language_codes]
+    # one key per distinct (client, channel, language)
+    combined = (client_codes.astype(np.int64) * len(channel_texts) + channel_codes) * len(
+        language_texts) + language_codes
+    codes, distinct = pd.factorize(combined)
+    first_rows = np.zeros(len(distinct), dtype=np.intp)
+    first_rows[codes[::-1]] = np.arange(n)[::-1]
+    keys = np.array([queue_key(clients[r], channels[r], languages[r]) for r in first_rows],
+                    dtype=object)
     queues = keys[codes]
     starts = _timestamps(raw["interval_start"], queues, ZoneInfo(timezone),
                          lambda bad, p: problems.flag(bad, "interval_start", lambda i: p))
@@ -244,9 +265,9 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "interval_start": starts,
-            "client": clients.to_numpy(dtype=object),
-            "channel": channels.to_numpy(dtype=object),
-            "language": languages.to_numpy(dtype=object),
+            "client": clients,
+            "channel": channels,
+            "language": languages,
             "queue": queues,
             "contacts": contacts,
             "aht_seconds": aht,
@@ -268,6 +289,26 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
     return _sorted(frame)
 
 
+def _refuse_implausible_numbers(raw: pd.DataFrame, where) -> None:  # noqa: ANN001
+    """Refuse contacts or handle times too large to be real, naming the first such cell."""
+    for column, limit, unit in (("contacts", MAX_CONTACTS_PER_INTERVAL, "contacts"),
+                                ("aht_seconds", MAX_AHT_SECONDS, "seconds")):
+        if column not in raw.columns:
+            continue
+        codes, uniques = pd.factorize(raw[column].reset_index(drop=True))
+        numbers = pd.to_numeric(pd.Series(uniques, dtype=object).astype(str).str.strip(),
+                                errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            too_large = np.isfinite(numbers) & (numbers > limit)
+        bad = np.flatnonzero(too_large[codes]) if too_large.any() else ()
+        if len(bad):
+            i = int(bad[0])
+            raise HistoryError(
+                f"{where(i)}, column '{column}': {str(uniques[codes[i]]).strip()!r} is more than "
+                f"{limit:,} {unit} in one interval"
+            )
+
+
 def _is_canonical_order(frame: pd.DataFrame) -> bool:
     """Whether rows are already grouped by queue (in order) and in time order within each."""
     queues = frame["queue"].to_numpy()
@@ -286,10 +327,17 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
 
 
+def _distinct_texts(column: pd.Series, *, lower: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Codes per row and the distinct cells as stripped text ('' for missing): texts[codes]."""
+    codes, uniques = pd.factorize(column.reset_index(drop=True), use_na_sentinel=True)
+    texts = [str(u).strip() for u in uniques] + [""]  # code -1 (missing) is the last one
+    return codes, np.array([t.lower() for t in texts] if lower else texts, dtype=object)
+
+
 def _texts(column: pd.Series) -> pd.Series:
     """Cells as stripped text ('' for missing), indexed 0..n-1."""
-    text = column.astype(object).where(column.notna(), "").astype(str).str.strip()
-    return text.reset_index(drop=True)
+    codes, texts = _distinct_texts(column)
+    return pd.Series(texts[codes], dtype=object)
 
 
 def _contacts_problem(text: str) -> str:

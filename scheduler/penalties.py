@@ -35,6 +35,8 @@ def understaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -> So
     terms, weights, slack = [], [], {}
     constant = 0
     for queue in problem.queues:
+        if queue.key in problem.workload:
+            continue  # judged by its cumulative workload (scheduler.workload)
         for t, required in enumerate(problem.requirement[queue.key]):
             if required == 0:
                 continue
@@ -55,6 +57,8 @@ def overstaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -> Sof
     """Surplus agents per queue and interval, weighted by the queue's overstaffing weight."""
     terms, weights, slack = [], [], {}
     for queue in problem.queues:
+        if queue.key in problem.workload:
+            continue
         for t, required in enumerate(problem.requirement[queue.key]):
             working = v.queue_activities(queue.key, t)
             if len(working) <= required:

@@ -26,6 +26,7 @@ from scheduler.domain import (
     Shift,
     ShiftRule,
     SolveResult,
+    Workload,
 )
 from scheduler.grid import SITE_TIMEZONE, Grid
 
@@ -75,8 +76,12 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             for key, shifts in problem.fixed_before.items()
             if shifts
         },
-    } | ({"committed": {key: list(values) for key, values in problem.committed.items()}}
-         if problem.committed else {})
+        **({"workload": {key: {"arrived": list(w.arrived), "due": list(w.due),
+                               "window_intervals": w.window_intervals}
+                         for key, w in problem.workload.items()}} if problem.workload else {}),
+        **({"committed": {key: list(values) for key, values in problem.committed.items()}}
+           if problem.committed else {}),
+    }
 
 
 def roster_to_json(
@@ -182,13 +187,17 @@ def problem_from_json(data: Any) -> Problem:
     holidays = frozenset(
         _day(d, "holidays") for d in _array(doc.get("holidays", []), "holidays")
     )
+    workload = {
+        key: _record(Workload, item, f"workload.{key}")
+        for key, item in _object(doc.get("workload", {}), "workload").items()
+    }
     committed = {
         key: tuple(_int(v, f"committed.{key}") for v in _array(values, f"committed.{key}"))
         for key, values in _object(doc.get("committed", {}), "committed").items()
     }
     return _guard("problem", lambda: Problem(
         grid, queues, agents, requirement, is_open, holidays, fixed_before=fixed,
-        committed=committed,
+        workload=workload, committed=committed,
     ))
 
 

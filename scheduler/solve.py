@@ -25,6 +25,7 @@ from scheduler.penalties import (
 from scheduler.rules import HARD_RULES, week_bounds
 from scheduler.validate import validate
 from scheduler.variables import Variables
+from scheduler.workload import deferred_penalties, deferred_work
 
 Progress = Callable[[float, float, float], None]  # (seconds, objective, best_bound)
 StopRequested = Callable[[], bool]  # polled while solving; True stops the search
@@ -62,6 +63,7 @@ def solve(
     for add in HARD_RULES:
         add(model, problem, v)
     terms = [term(model, problem, v) for term in SOFT_TERMS]
+    terms += deferred_work(model, problem, v)  # email's cumulative workload, when given
     if problem.committed:
         terms.append(commitments(model, problem, v))
     if keep is not None:
@@ -111,10 +113,12 @@ def _start_result(
     shown beats none. Penalties are counted from the roster, as the model would weigh them.
     """
     short, surplus = shortfall(problem, start), overstaffing(problem, start)
+    live = [q for q in problem.queues if q.key not in problem.workload]
     penalties = {
-        "understaffing": sum(q.shortfall_weight * sum(short[q.key]) for q in problem.queues),
-        "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in problem.queues),
+        "understaffing": sum(q.shortfall_weight * sum(short[q.key]) for q in live),
+        "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in live),
         "off_queue": OFF_QUEUE_WEIGHT * _off_queue_intervals(problem, start),
+        **deferred_penalties(problem, start),
     }
     if problem.committed:
         missing = committed_shortfall(problem, start)

@@ -17,11 +17,13 @@ from web import (
     api,
     api_tokens,
     auth,
+    calculator,
     client,
     coordinator,
     dashboard,
     forecasting,
     people,
+    requirements,
     revisions,
 )
 from web.clock import helsinki
@@ -63,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(client.bp)
+    app.register_blueprint(requirements.bp)
+    app.register_blueprint(calculator.bp)
     app.register_blueprint(api_tokens.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing to forge

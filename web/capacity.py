@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -18,12 +20,21 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from scheduler.grid import SITE_TIMEZONE
 from web import models as m
 from web.clock import helsinki_day
 from web.planning import grid_of, published_roster, utc
+
+FORM_KEY_PREFIX = "form:"  # the API's Idempotency-Key values and the web form's share a column
 
 
 class CapacityRequestForm(FlaskForm):
@@ -38,6 +49,20 @@ class CapacityRequestForm(FlaskForm):
         "Expected extra contacts (%)", validators=[Optional(), NumberRange(0, 500)]
     )
     reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=500)])
+    # a one-time token per rendered form: submitting the same form twice files one request
+    submission = HiddenField(validators=[
+        DataRequired("the form is out of date: reload the page"),
+        Regexp(r"^[A-Za-z0-9_-]{16,64}$", message="the form is out of date: reload the page"),
+    ])
+
+    def new_submission(self) -> None:
+        """Give a freshly rendered form its one-time submission token."""
+        self.submission.data = secrets.token_urlsafe(24)
+
+    @property
+    def idempotency_key(self) -> str:
+        """The stored key of this form's submission."""
+        return f"{FORM_KEY_PREFIX}{self.submission.data}"
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         """Field checks, then: the period runs forward, and something extra is asked for."""
@@ -95,9 +120,21 @@ def create_request(
         extra_contacts_percent=form.extra_contacts_percent.data or 0,
         reason=form.reason.data.strip(),
         created_by=user_id,
+        idempotency_key=form.idempotency_key,
     )
     session.add(request)
     return request
+
+
+def already_submitted(
+    session: Session, form: CapacityRequestForm, *, user_id: int
+) -> m.CapacityRequest | None:
+    """The request this user's earlier submission of the same form stored, if any."""
+    query = select(m.CapacityRequest).where(
+        m.CapacityRequest.created_by == user_id,
+        m.CapacityRequest.idempotency_key == form.idempotency_key,
+    )
+    return session.exec(query).first()
 
 
 def answer_request(

@@ -6,12 +6,19 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from wtforms.fields.choices import SelectChoice
 
 from web import models as m
 from web.auth import role_required
-from web.capacity import CapacityRequestForm, create_request, request_coverage, requests_of
+from web.capacity import (
+    CapacityRequestForm,
+    already_submitted,
+    create_request,
+    request_coverage,
+    requests_of,
+)
 from web.charts import forecast_coverage_svg
 from web.clock import helsinki_day, today
 from web.db import request_session
@@ -77,6 +84,23 @@ def coverage_page(client_key: str):  # noqa: ANN201
     )
 
 
+def _file_request(form: CapacityRequestForm, client: m.Client):  # noqa: ANN202
+    """Store a validated request once: a repeated submission of the same form adds nothing."""
+    session = request_session()
+    back = redirect(url_for("client.capacity_requests", client_key=client.key), 303)
+    if already_submitted(session, form, user_id=current_user.id) is None:
+        create_request(session, form, client_id=client.id, user_id=current_user.id)
+        try:
+            session.commit()
+        except IntegrityError:  # the same form arrived twice at once: the other one was first
+            session.rollback()
+        else:
+            flash("Request sent. The coordinators will answer it here.", "ok")
+            return back
+    flash("This form was already sent: the request is listed below, once.", "ok")
+    return back
+
+
 def _chosen_week(weeks: list[m.Roster]) -> m.Roster | None:
     """The published week named in ?week= (404 when it names none)."""
     wanted = request.args.get("week")
@@ -111,10 +135,11 @@ def capacity_requests(client_key: str):  # noqa: ANN201
         if current_user.role != "client":
             abort(403)
         if form.validate():
-            create_request(session, form, client_id=client.id, user_id=current_user.id)
-            session.commit()
-            flash("Request sent. The coordinators will answer it here.", "ok")
-            return redirect(url_for("client.capacity_requests", client_key=client.key), 303)
+            return _file_request(form, client)
+        if form.submission.errors:  # a stale or forged page: a fresh token for the retry
+            form.new_submission()
+    else:
+        form.new_submission()
     names = {q.id: q.name for q in queues}
     requests = requests_of(session, client.id)
     return render_template(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from flask import (
@@ -14,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as browser_session
 from flask_login import current_user
 from sqlmodel import col, select
 
@@ -174,13 +176,9 @@ def history_upload():  # noqa: ANN201
             return render_template("coordinator/history.html", **page), 400
         session = request_session()
         try:
-            text = upload.read().decode("utf-8-sig")
+            text = _utf8_text(upload.read())
             report = import_history_csv(session, text)
             session.commit()
-        except UnicodeDecodeError as error:
-            session.rollback()
-            flash(f"Nothing was imported: the file is not UTF-8 text ({error.reason})", "error")
-            return render_template("coordinator/history.html", **page), 400
         except HistoryError as error:
             session.rollback()
             flash(f"Nothing was imported: {error}", "error")
@@ -192,8 +190,41 @@ def history_upload():  # noqa: ANN201
             f"({report.replaced:,} replaced), {report.first:%d.%m.%Y} to {report.last:%d.%m.%Y}.",
             "ok",
         )
+        browser_session["history_quality"] = list(report.quality)
         return redirect(url_for("coordinator.history_upload"), 303)
+    page["quality"] = browser_session.pop("history_quality", None)
     return render_template("coordinator/history.html", **page)
+
+
+def _utf8_text(data: bytes) -> str:
+    """An upload's bytes as text; a file that is not UTF-8 is refused saying where."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise HistoryError(
+            f"line {line}: the file is not UTF-8 text (byte 0x{data[error.start]:02x}); "
+            "save it as 'CSV UTF-8' and upload it again"
+        ) from error
+
+
+def _plan_fields(form) -> tuple[date, int, float]:  # noqa: ANN001
+    """The plan form's first day, days and solver time limit (ValueError says which is wrong)."""
+    try:
+        start_day = date.fromisoformat(form.get("start_day", "").strip())
+    except ValueError:
+        raise ValueError("the first day must be a date (YYYY-MM-DD)") from None
+    try:
+        days = int(form.get("days", "7").strip())
+    except ValueError:
+        raise ValueError("days must be a whole number from 1 to 28") from None
+    try:
+        limit = float(form.get("time_limit_seconds", "60").strip())
+    except ValueError:
+        raise ValueError("the solver time limit must be a number of seconds") from None
+    if not math.isfinite(limit):
+        raise ValueError("the solver time limit must be a number of seconds")
+    return start_day, days, limit
 
 
 @bp.route("/plan", methods=["GET", "POST"])
@@ -202,9 +233,7 @@ def plan():  # noqa: ANN201
     session = request_session()
     if request.method == "POST":
         try:
-            start_day = date.fromisoformat(request.form.get("start_day", ""))
-            days = int(request.form.get("days", "7"))
-            limit = float(request.form.get("time_limit_seconds", "60"))
+            start_day, days, limit = _plan_fields(request.form)
             kind = "forecast" if request.form.get("what") == "forecast" else "plan"
             job = submit_plan_job(session, start_day=start_day, days=days,
                                   time_limit_seconds=limit, created_by=current_user.username,

@@ -37,6 +37,7 @@ class Queue(SQLModel, table=True):
     shrinkage: float = 0.0
     concurrency: int = 1
     response_minutes: int = 0
+    patience_seconds: float = 0.0  # voice callers' mean patience: Erlang A; 0 = Erlang C
     opening_hours: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     closed_on_holidays: bool = True
 
@@ -162,6 +163,9 @@ class Requirement(SQLModel, table=True):
     # a requirement adjusted from another one (capacity requests applied), and how
     base_requirement_id: int | None = Field(default=None, foreign_key="requirement.id")
     note: str = ""
+    # each queue's service target when computed (queue key -> ServiceTarget fields), so the
+    # requirement report shows the target its numbers answer even after the queue changes
+    targets: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class AppliedCapacityRequest(SQLModel, table=True):
@@ -183,6 +187,7 @@ class RequirementInterval(SQLModel, table=True):
     model: str
     raw_agents: int
     required_agents: int
+    abandon_share: float | None = None  # expected share of callers hanging up (Erlang A)
 
 
 _ROSTER_LOCK_VERSION = Column("lock_version", Integer, nullable=False, default=1)

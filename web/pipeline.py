@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -10,12 +11,13 @@ import pandas as pd
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from forecasts.core import forecast as forecast_frame
+from forecasts.backtest import forecast_auto
 from forecasts.special import Uplift
 from scheduler.domain import Problem, SolveResult
 from scheduler.grid import Grid
+from scheduler.service_level import forecast_from_frame
 from scheduler.solve import solve
-from scheduler.staffing import requirement_frame
+from scheduler.staffing import requirement_frame, with_deferred_workload
 from scheduler.validate import Violation, validate
 from web import models as m
 from web.overrides import active_uplifts
@@ -83,12 +85,16 @@ def _next_version(session: Session, table: type[m.Forecast] | type[m.Requirement
 def forecast_queues(
     history: pd.DataFrame, grid: Grid, uplifts: Sequence[Uplift] = ()
 ) -> pd.DataFrame:
-    """Forecast every queue over the grid's period (in memory; nothing is stored)."""
+    """Forecast every queue over the grid's period (in memory; nothing is stored).
+
+    Each queue gets the method its rolling-origin backtest picks; the model column says which,
+    with the backtest's figures.
+    """
     if history.empty:
         raise PlanningError("there is no contact history to forecast from: import some first")
-    frame = forecast_frame(
+    frame, _ = forecast_auto(
         history, start=grid.start_day, days=grid.days, interval_minutes=grid.interval_minutes,
-        uplifts=uplifts,
+        timezone=grid.timezone, uplifts=uplifts,
     )
     if frame.empty:
         raise PlanningError("the forecast came out empty: no queue has usable history")
@@ -108,6 +114,17 @@ def staff_queues(session: Session, forecast: pd.DataFrame, grid: Grid) -> pd.Dat
     if frame.empty:
         raise PlanningError("the forecast holds no intervals to staff")
     return frame
+
+
+def with_email_workload(session: Session, problem: Problem, requirement: pd.DataFrame) -> Problem:
+    """The problem with each email queue's work as cumulative workload, not per-interval peaks.
+
+    The email queues' per-interval requirement stays as the solver's starting profile.
+    """
+    targets = {q.key: service_target(q) for q in session.exec(select(m.Queue))}
+    per_queue = forecast_from_frame(requirement, problem.grid)
+    seconds = {key: np.multiply(f.contacts, f.aht_seconds) for key, f in per_queue.items()}
+    return with_deferred_workload(problem, seconds, targets)
 
 
 def approved_requests(
@@ -175,7 +192,7 @@ def store_forecast(
         start_day=grid.start_day,
         days=grid.days,
         interval_minutes=grid.interval_minutes,
-        method=",".join(sorted(set(frame["model"])))[:500],
+        method=", ".join(sorted({_method_name(note) for note in set(frame["model"])}))[:500],
         created_by=created_by,
     )
     session.add(row)
@@ -200,6 +217,11 @@ def store_forecast(
     return row
 
 
+def _method_name(note: str) -> str:
+    """The method of a model note: 'weekday_profile(holiday ...) | chosen by ...' -> its name."""
+    return note.split(" | ")[0].split("(")[0].split(" [")[0].strip()
+
+
 def store_requirement(
     session: Session,
     frame: pd.DataFrame,
@@ -215,8 +237,10 @@ def store_requirement(
     in addition to those the base requirement already has.
     """
     forecast_id = forecast if isinstance(forecast, int) else forecast.id
+    targets = {q.key: dataclasses.asdict(service_target(q)) for q in session.exec(select(m.Queue))}
     row = m.Requirement(version=_next_version(session, m.Requirement), forecast_id=forecast_id,
-                        base_requirement_id=base.id if base else None, note=note)
+                        base_requirement_id=base.id if base else None, note=note,
+                        targets={key: targets[key] for key in sorted(set(frame["queue"]))})
     session.add(row)
     session.flush()
     included = {r.id for r in requests}
@@ -238,6 +262,7 @@ def store_requirement(
                 "model": r.model,
                 "raw_agents": int(r.raw_agents),
                 "required_agents": int(r.required_agents),
+                "abandon_share": None if pd.isna(r.abandon_share) else float(r.abandon_share),
             }
             for r in frame.itertuples(index=False)
         ],
@@ -280,6 +305,7 @@ def forecast_period(
     grid: Grid,
     created_by: str = "system",
     cancelled: Callable[[], bool] | None = None,
+    before_commit: Callable[[Session, m.Forecast, m.Requirement], None] | None = None,
 ) -> tuple[m.Forecast, m.Requirement]:
     """Forecast and staff a period from stored history (approved requests included), no roster.
 
@@ -294,6 +320,9 @@ def forecast_period(
     try:
         forecast_row = store_forecast(session, forecast, grid=grid, created_by=created_by)
         requirement_row = store_requirement(session, requirement, forecast_row, requests=requests)
+        session.flush()
+        if before_commit is not None:
+            before_commit(session, forecast_row, requirement_row)
         session.commit()
     except Exception:
         session.rollback()
@@ -309,18 +338,23 @@ def plan_period(
     created_by: str = "system",
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    before_commit: Callable[[Session, m.Roster, SolveResult], None] | None = None,
 ) -> tuple[m.Roster, SolveResult]:
     """Forecast, staff and roster a period from stored history; store all three at once.
 
     Everything is computed in memory first and written in one short transaction at the end,
     so a failure or a cancel saves nothing, and the database is never locked during a solve.
+    `before_commit` runs inside that transaction (a job marks itself done there); if it
+    raises, nothing is saved.
     """
     forecast = forecast_queues(load_history(session), grid, active_uplifts(session, grid))
     _check_cancelled(cancelled)
     requests = approved_requests(session, grid)
     requirement = apply_requests(session, staff_queues(session, forecast, grid), requests, grid)
     required = requirement_from_frame(requirement, grid)
-    problem = build_problem(session, grid=grid, requirement=required)
+    problem = with_email_workload(
+        session, build_problem(session, grid=grid, requirement=required), requirement
+    )
     session.rollback()  # end the read transaction before the long solve
     _check_cancelled(cancelled)
     result = roster_for(problem, time_limit_seconds=time_limit_seconds, progress=progress,
@@ -329,6 +363,9 @@ def plan_period(
         forecast_row = store_forecast(session, forecast, grid=grid, created_by=created_by)
         requirement_row = store_requirement(session, requirement, forecast_row, requests=requests)
         roster = save_draft(session, result, requirement_id=requirement_row.id, grid=grid)
+        if before_commit is not None:
+            session.flush()
+            before_commit(session, roster, result)
         session.commit()
     except Exception:
         session.rollback()

@@ -32,6 +32,7 @@ def service_target(row: m.Queue) -> domain.ServiceTarget:
         shrinkage=row.shrinkage,
         concurrency=row.concurrency,
         response_minutes=row.response_minutes,
+        patience_seconds=row.patience_seconds,
     )
 
 

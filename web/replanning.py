@@ -28,11 +28,12 @@ from web.pipeline import (
     apply_requests,
     approved_requests,
     store_requirement,
+    with_email_workload,
 )
 from web.planning import build_problem, grid_of, load_roster, requirement_from_frame, save_draft
 
 REQUIREMENT_COLUMNS = ("interval_start", "queue", "contacts", "aht_seconds", "model",
-                       "raw_agents", "required_agents")
+                       "raw_agents", "required_agents", "abandon_share")
 
 
 def stored_requirement_frame(session: Session, requirement_id: int) -> pd.DataFrame:
@@ -42,7 +43,7 @@ def stored_requirement_frame(session: Session, requirement_id: int) -> pd.DataFr
         m.RequirementInterval.requirement_id == requirement_id))
     frame = pd.DataFrame(
         [(r.interval_start, keys[r.queue_id], r.contacts, r.aht_seconds, r.model, r.raw_agents,
-          r.required_agents) for r in rows],
+          r.required_agents, r.abandon_share) for r in rows],
         columns=list(REQUIREMENT_COLUMNS),
     )
     frame["interval_start"] = pd.to_datetime(frame["interval_start"], utc=True)
@@ -80,11 +81,13 @@ def replan_published(
     created_by: str = "system",
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    before_commit: Callable[[Session, m.Roster, Replan], None] | None = None,
 ) -> tuple[m.Roster, Replan]:
     """Re-plan a published roster's period with pending approved requests; store a draft.
 
     Everything is computed first and written in one short transaction at the end, so a
-    failure or a cancel saves nothing.
+    failure or a cancel saves nothing. `before_commit` runs inside that transaction (a job
+    marks itself done there); if it raises, nothing is saved.
     """
     base = session.get(m.Roster, base_roster_id)
     if base is None:
@@ -96,7 +99,9 @@ def replan_published(
     requests = approved_requests(session, grid, except_in=base_requirement.id)
     before = stored_requirement_frame(session, base_requirement.id)
     frame = apply_requests(session, before, requests, grid)
-    problem = build_problem(session, grid=grid, requirement=requirement_from_frame(frame, grid))
+    problem = with_email_workload(
+        session, build_problem(session, grid=grid, requirement=requirement_from_frame(frame, grid)),
+        frame)
     published = load_roster(session, base.id)
     problem = replace(problem, committed=promised_agents(
         problem, requirement_from_frame(before, grid), coverage(problem, published)))
@@ -130,6 +135,9 @@ def replan_published(
             row = session.get(m.CapacityRequest, request.id)
             row.roster_id = draft.id
             session.add(row)
+        if before_commit is not None:
+            session.flush()
+            before_commit(session, draft, plan)
         session.commit()
     except Exception:
         session.rollback()

@@ -72,6 +72,8 @@ ACCESS: dict[str, Access] = {
     "client.my_requests": Access(frozenset({"client"})),
     "client.coverage_page": Access(CLIENTS),
     "client.capacity_requests": Access(CLIENTS),
+    "requirements.requirement_page": Access(CLIENTS),
+    "requirements.requirement_download": Access(CLIENTS),
     # coordinators
     "coordinator.roster": Access(COORDINATORS),
     "coordinator.coverage_page": Access(COORDINATORS),
@@ -82,6 +84,7 @@ ACCESS: dict[str, Access] = {
     "coordinator.plan": Access(COORDINATORS),
     "coordinator.job": Access(COORDINATORS),
     "coordinator.cancel_job": Access(COORDINATORS),
+    "calculator.erlang_page": Access(COORDINATORS),
     "forecasting.forecast_page": Access(COORDINATORS),
     "forecasting.withdraw": Access(COORDINATORS),
     "revisions.compare": Access(COORDINATORS),
