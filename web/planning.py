@@ -95,13 +95,15 @@ def stored_requirement(
     """Required agents per queue and interval of the grid, from a stored requirement."""
     key_of = {q.id: q.key for q in session.exec(select(m.Queue))}
     vectors = {key: [0] * grid.n_intervals for key in key_of.values()}
-    rows = session.exec(
-        select(m.RequirementInterval).where(m.RequirementInterval.requirement_id == requirement_id)
+    rows = session.exec(  # plain columns: a week of every queue is thousands of rows
+        select(m.RequirementInterval.queue_id, m.RequirementInterval.interval_start,
+               m.RequirementInterval.required_agents)
+        .where(m.RequirementInterval.requirement_id == requirement_id)
     )
-    for row in rows:
-        instant = utc(row.interval_start)
+    for queue_id, interval_start, required_agents in rows:
+        instant = utc(interval_start)
         if grid.start_utc <= instant < grid.end_utc:
-            vectors[key_of[row.queue_id]][grid.index_of(instant)] = row.required_agents
+            vectors[key_of[queue_id]][grid.index_of(instant)] = required_agents
     return {key: tuple(values) for key, values in vectors.items()}
 
 

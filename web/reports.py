@@ -12,6 +12,8 @@ from scheduler.grid import Grid
 from web import models as m
 from web.planning import grid_of, utc
 
+MAX_PERIOD_DAYS = 28  # a planning period is at most four weeks (web.jobs.submit_plan_job)
+
 
 @dataclass(frozen=True)
 class Block:
@@ -121,10 +123,10 @@ def shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None 
                     _local(grid, start),
                     _local(grid, end),
                     "work",
-                    queue_key=q.key,
-                    client_name=clients[q.client_id].name,
-                    channel=q.channel,
-                    language=q.language,
+                    queue_key=key,
+                    client_name=client_name,
+                    channel=channel,
+                    language=language,
                 )
             )
     views: dict[int, list[ShiftView]] = defaultdict(list)
@@ -154,8 +156,11 @@ def _with_back_office(blocks: list[Block], start: datetime, end: datetime) -> tu
 
 def upcoming_shifts(session: Session, agent_id: int, today: date) -> list[ShiftView]:
     """An agent's shifts in published rosters from `today` on, in time order."""
-    published = session.exec(
-        select(m.Roster).where(m.Roster.status == "published").order_by(col(m.Roster.start_day))
+    published = session.exec(  # the columns shift_views reads; no need for whole rows
+        select(m.Roster.id, m.Roster.start_day, m.Roster.days, m.Roster.interval_minutes)
+        .where(m.Roster.status == "published",
+               m.Roster.start_day > today - timedelta(days=MAX_PERIOD_DAYS))
+        .order_by(col(m.Roster.start_day))
     ).all()
     upcoming: list[ShiftView] = []
     for roster in published:
@@ -226,25 +231,31 @@ def coverage(session: Session, roster: m.Roster, client_id: int | None = None) -
     n = grid.n_intervals
     required = {q.id: [0] * n for q in queues}
     contacts = {q.id: [0.0] * n for q in queues}
-    requirement_rows = select(m.RequirementInterval).where(
+    # plain columns, not ORM rows: a client's week is thousands of intervals per page view
+    requirement_rows = select(
+        m.RequirementInterval.queue_id, m.RequirementInterval.interval_start,
+        m.RequirementInterval.required_agents, m.RequirementInterval.contacts,
+    ).where(
         m.RequirementInterval.requirement_id == roster.requirement_id,
         col(m.RequirementInterval.queue_id).in_(wanted),
     )
-    for row in session.exec(requirement_rows):
-        t = _index(grid, row.interval_start)
+    for queue_id, interval_start, required_agents, forecast_contacts in session.exec(
+        requirement_rows
+    ):
+        t = _index(grid, interval_start)
         if t is not None and t < n:
-            required[row.queue_id][t] = row.required_agents
-            contacts[row.queue_id][t] = row.contacts
+            required[queue_id][t] = required_agents
+            contacts[queue_id][t] = forecast_contacts
     scheduled = {q.id: [0] * n for q in queues}
     activity_rows = (
-        select(m.Activity)
+        select(m.Activity.queue_id, m.Activity.start, m.Activity.end)
         .join(m.Shift, col(m.Shift.id) == col(m.Activity.shift_id))
         .where(m.Shift.roster_id == roster.id, col(m.Activity.queue_id).in_(wanted))
     )
-    for a in session.exec(activity_rows):
-        first, last = _clamped_index(grid, a.start), _clamped_index(grid, a.end)
-        for t in range(first, last):
-            scheduled[a.queue_id][t] += 1
+    for queue_id, start, end in session.exec(activity_rows):
+        counts = scheduled[queue_id]
+        for t in range(_clamped_index(grid, start), _clamped_index(grid, end)):
+            counts[t] += 1
     starts = tuple(grid.local(t) for t in range(n))
     return [
         QueueCoverage(
