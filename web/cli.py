@@ -16,8 +16,8 @@ from sqlmodel import Session
 from fixtures.history import generate_history
 from fixtures.world import DemoWorld, build_world
 from forecasts import cli as forecast_cli
+from scheduler import bench_cli, erlang_cli
 from scheduler import cli as schedule_cli
-from scheduler import erlang_cli
 from scheduler.grid import Grid
 from web import archive_cli, create_app, serving
 from web.clock import site_today
@@ -124,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     erlang_cli.register(commands)
     schedule_cli.register(commands)
     archive_cli.register(commands)
+    bench_cli.register(commands)
     demo = commands.add_parser("demo", help="seed, forecast, solve, publish and serve the demo")
     demo.add_argument("--no-serve", action="store_true", help="stop after publishing")
     demo.add_argument("--seed", type=int, default=7)
@@ -153,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return schedule_cli.run(args)
     if args.command in ("export", "import"):
         return archive_cli.run(args)
+    if args.command == "bench":
+        return bench_cli.run(args)
     if args.command == "init-db":
         create_schema(make_engine(args.database_url))
         print("Database ready.")
