@@ -16,23 +16,23 @@ from forecasts.backtest import (
     AUTO,
     HORIZONS,
     METHODS,
-    SELECTION_HORIZON,
     backtest,
-    choose_model,
+    forecast_auto,
     summarise,
     weekly_origins,
 )
 from forecasts.core import forecast
-from forecasts.history import HistoryError, read_history_csv
+from forecasts.history import DEFAULT_LANGUAGE, HistoryError, read_history_csv
 from forecasts.quality import check_history
+from forecasts.special import ExpectedVolume
+from scheduler.domain import CHANNELS, LANGUAGES
 
 OUTPUT_COLUMNS = (
     "interval_start", "client", "channel", "language",
-    "contacts", "contacts_low", "contacts_high", "aht_seconds",
+    "contacts", "contacts_low", "contacts_high", "aht_seconds", "model",
 )
-AUTO_ORIGINS = 4  # weekly origins the automatic choice is backtested on
-DEFAULT_METHOD = "weekday_profile"  # when the history is too short to backtest
 EXIT_BAD_INPUT = 2
+EXPECTED_FORMAT = "client:channel[:language]=CONTACTS_PER_WEEK[@AHT_SECONDS]"
 
 
 def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -54,6 +54,12 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--method", default=AUTO, choices=[AUTO, *METHODS])
     parser.add_argument("--holidays", default="FI",
                         help="public-holiday country code (e.g. FI, IL) or 'none'")
+    parser.add_argument("--expected-volume", dest="expected", action="append", default=[],
+                        type=expected_option, metavar=EXPECTED_FORMAT,
+                        help="a client's expected contacts per week for a queue with no or "
+                             "under two weeks of history, spread over a typical week of the "
+                             "channel (AHT: the given one, else the channel's in the history); "
+                             "repeatable")
     parser.add_argument("--origins", type=int, default=4, help="backtest: weekly origins")
     parser.add_argument("--horizons", type=horizons_option, default=HORIZONS,
                         help="backtest: horizons in days, e.g. 1,7")
@@ -87,6 +93,30 @@ def minutes_option(text: str) -> int:
     return int(match[1]) * (60 if match[2] == "h" else 1)
 
 
+def expected_option(text: str) -> tuple[str, str, str, float, float | None]:
+    """'newco:chat:en=700@420' as (client, channel, language, contacts per week, AHT or None)."""
+    match = re.fullmatch(r"\s*([^:=]+):([^:=]+)(?::([^:=]+))?\s*=\s*([0-9.]+)\s*"
+                         r"(?:@\s*([0-9.]+))?\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not like {EXPECTED_FORMAT}, "
+                                         "e.g. newco:chat:en=700@420")
+    client, channel, language, volume, aht = match.groups()
+    channel, language = channel.strip().lower(), (language or DEFAULT_LANGUAGE).strip().lower()
+    if channel not in CHANNELS:
+        raise argparse.ArgumentTypeError(f"{text!r}: channel {channel!r} is not one of "
+                                         f"{', '.join(CHANNELS)}")
+    if language not in LANGUAGES:
+        raise argparse.ArgumentTypeError(f"{text!r}: language {language!r} is not one of "
+                                         f"{', '.join(LANGUAGES)}")
+    try:
+        numbers = float(volume), None if aht is None else float(aht)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from exc
+    if numbers[1] is not None and numbers[1] <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the AHT must be above 0 seconds")
+    return client.strip(), channel, language, numbers[0], numbers[1]
+
+
 def horizons_option(text: str) -> tuple[int, ...]:
     """'1,7' as (1, 7)."""
     try:
@@ -118,47 +148,30 @@ class ProgressBar:
         self.stream.flush()
 
 
-def forecast_auto(history: pd.DataFrame, *, start: date, days: int, interval_minutes: int,
-                  timezone: str, holiday_country: str | None,
-                  progress=None) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Forecast each queue with the method its backtest before `start` picks.
-
-    Returns the forecast frame and the method per queue. With too little history for
-    `AUTO_ORIGINS` weekly origins, every queue uses DEFAULT_METHOD.
-    """
-    past = history[history["interval_start"] < pd.Timestamp(start, tz=timezone).tz_convert("UTC")]
-    if past.empty:
-        raise ValueError(f"no history before {start.isoformat()} to forecast from")
-    first_day = past["interval_start"].min().tz_convert(timezone).date()
-    origins = weekly_origins(past, count=AUTO_ORIGINS, horizon_days=SELECTION_HORIZON,
-                             timezone=timezone)
-    queues = sorted(past["queue"].unique())
-    if origins[0] - first_day < timedelta(weeks=2):
-        chosen = dict.fromkeys(queues, DEFAULT_METHOD)
-    else:
-        results = backtest(past, origins=origins, interval_minutes=interval_minutes,
-                           horizons=(SELECTION_HORIZON,), timezone=timezone,
-                           holiday_country=holiday_country, progress=progress)
-        chosen = {**dict.fromkeys(queues, DEFAULT_METHOD), **choose_model(results).to_dict()}
-    frames = []
-    for method in sorted(set(chosen.values())):
-        subset = history[history["queue"].isin([q for q, m in chosen.items() if m == method])]
-        frames.append(forecast(subset, start=start, days=days, interval_minutes=interval_minutes,
-                               timezone=timezone, method=method,
-                               holiday_country=holiday_country))
-    out = pd.concat(frames, ignore_index=True).sort_values(["queue", "interval_start"])
-    return out.reset_index(drop=True), chosen
-
-
 def forecast_csv_frame(result: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """The forecast frame in the output CSV's columns, times local ISO 8601 with offset."""
     out = result.loc[:, list(OUTPUT_COLUMNS)].copy()
-    local = out["interval_start"].dt.tz_convert(timezone)
-    out["interval_start"] = [t.isoformat() for t in local]
+    codes, starts = pd.factorize(out["interval_start"])  # each queue repeats the same times
+    stamps = [t.isoformat() for t in pd.DatetimeIndex(starts).tz_convert(timezone)]
+    out["interval_start"] = pd.Series(stamps, dtype=object).to_numpy()[codes]
     for column in ("contacts", "contacts_low", "contacts_high"):
         out[column] = out[column].round(3)
     out["aht_seconds"] = out["aht_seconds"].round(1)
     return out
+
+
+def _expected_volume(spec: tuple[str, str, str, float, float | None],
+                     history: pd.DataFrame) -> ExpectedVolume:
+    """An --expected-volume spec, its AHT from the history's queues of that channel if omitted."""
+    client, channel, language, volume, aht = spec
+    if aht is None:
+        rows = history[(history["channel"] == channel) & history["aht_seconds"].notna()
+                       & (history["contacts"] > 0)]
+        if rows.empty:
+            raise ValueError(f"--expected-volume {client}:{channel}:{language}={volume:g}: no "
+                             f"{channel} AHT in the history; give one, e.g. ={volume:g}@300")
+        aht = float((rows["contacts"] * rows["aht_seconds"]).sum() / rows["contacts"].sum())
+    return ExpectedVolume(client, channel, language, volume, aht)
 
 
 def _holiday_country(text: str) -> str | None:
@@ -175,17 +188,19 @@ def _run_forecast(args: argparse.Namespace) -> int:
     start = args.start or (
         history["interval_start"].max().tz_convert(args.timezone).date() + timedelta(days=1))
     country = _holiday_country(args.holidays)
+    expected = [_expected_volume(spec, history) for spec in args.expected]
     if args.method == AUTO:
-        result, chosen = forecast_auto(
+        result, _ = forecast_auto(
             history, start=start, days=args.horizon, interval_minutes=args.interval,
-            timezone=args.timezone, holiday_country=country,
+            timezone=args.timezone, holiday_country=country, expected=expected,
             progress=ProgressBar("choosing methods"))
-        for queue, method in chosen.items():
-            print(f"{queue}: {method}", file=sys.stderr)
     else:
         result = forecast(history, start=start, days=args.horizon,
                           interval_minutes=args.interval, timezone=args.timezone,
-                          method=args.method, holiday_country=country)
+                          method=args.method, holiday_country=country, expected=expected)
+    for queue, note in result.groupby("queue", sort=True)["model"].agg(
+            lambda notes: notes.mode().iloc[0]).items():
+        print(f"{queue}: {note}", file=sys.stderr)  # how each queue was forecast, and why
     _write_atomically(forecast_csv_frame(result, args.timezone), args.out)
     print(f"wrote {len(result):,} rows for {result['queue'].nunique()} queue(s) "
           f"from {start.isoformat()} to {args.out}", file=sys.stderr)
@@ -216,7 +231,9 @@ def _print_report(history: pd.DataFrame, args: argparse.Namespace) -> None:
     """Say on stderr what the history holds: interval length, resampling, gaps, outliers."""
     if len(history) < 2:
         return
-    for line in check_history(history, timezone=args.timezone).summary(args.interval):
+    report = check_history(history, timezone=args.timezone,
+                           holiday_country=_holiday_country(args.holidays))
+    for line in report.summary(args.interval):
         print(line, file=sys.stderr)
 
 

@@ -40,10 +40,56 @@ CANONICAL_COLUMNS = (
     "interval_start", "client", "channel", "language", "queue", "contacts", "aht_seconds",
 )
 INTERVAL_CHOICES = (15, 30, 60)
+# Beyond these a cell is a typo or a unit mix-up, and a count past 2**63 would silently wrap.
+MAX_CONTACTS_PER_INTERVAL = 10_000_000
+MAX_AHT_SECONDS = 86_400
+
+
+MAX_REPORTED_PROBLEMS = 200  # a file with more bad cells lists this many, and counts the rest
 
 
 class HistoryError(ValueError):
-    """History input that cannot be used, with the line and column to fix."""
+    """History input that cannot be used, with the line and column to fix.
+
+    `problems` lists every bad cell found (up to MAX_REPORTED_PROBLEMS, in line order), so a
+    coordinator can fix a file in one go; `total` counts them all. The message names the first.
+    """
+
+    def __init__(self, message: str, problems: tuple[str, ...] = (), total: int = 0) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)
+        self.total = max(total, len(self.problems))
+
+
+class _Problems:
+    """Bad cells of a history frame, collected check by check instead of stopping at the first."""
+
+    def __init__(self, where) -> None:  # noqa: ANN001
+        self._where = where
+        self._found: list[tuple[int, int, str]] = []  # (row, check order, message)
+        self.total = 0
+
+    def flag(self, bad, column: str, problem) -> None:  # noqa: ANN001
+        """Record `problem(i)` for every row i flagged in `bad` (messages for the first few)."""
+        rows = np.flatnonzero(np.asarray(bad, dtype=bool))
+        self.total += rows.size
+        for i in rows[:MAX_REPORTED_PROBLEMS]:
+            self.add(int(i), column, problem(int(i)), counted=True)
+
+    def add(self, i: int, column: str, problem: str, *, counted: bool = False) -> None:
+        """Record one bad cell."""
+        if not counted:
+            self.total += 1
+        self._found.append((i, len(self._found), f"{self._where(i)}, column '{column}': {problem}"))
+
+    def raise_any(self) -> None:
+        """Raise one HistoryError listing every problem found so far, in line order."""
+        if not self._found:
+            return
+        ordered = tuple(m for _, _, m in sorted(self._found))[:MAX_REPORTED_PROBLEMS]
+        message = ordered[0] if self.total == 1 else (
+            f"{self.total} problems in the history; the first: {ordered[0]}")
+        raise HistoryError(message, ordered, self.total)
 
 
 def read_history_csv(
@@ -161,66 +207,106 @@ def _canonical(raw: pd.DataFrame, timezone: str, where) -> pd.DataFrame:
         raise HistoryError("the history has a header but no data rows")
     n = len(raw)
     raw = raw.reset_index(drop=True)
+    _refuse_implausible_numbers(raw, where)
 
-    def fail(i: int, column: str, problem: str) -> HistoryError:
-        return HistoryError(f"{where(i)}, column '{column}': {problem}")
-
-    clients = _texts(raw["client"])
-    _first_bad(clients == "", lambda i: fail(i, "client", "client is empty"))
-    channels = _texts(raw["channel"]).str.lower()
-    _first_bad(~channels.isin(CHANNELS), lambda i: fail(
-        i, "channel", f"{channels[i]!r} is not one of {', '.join(CHANNELS)}"))
+    # Every check runs on the distinct cells of a column, not on each row: imports have
+    # millions of rows but few distinct clients, channels, counts or handle times. Each check
+    # flags every bad row, so one upload reports all its problems, not just the first.
+    problems = _Problems(where)
+    client_codes, client_texts = _distinct_texts(raw["client"])
+    problems.flag((client_texts == "")[client_codes], "client", lambda i: "client is empty")
+    channel_codes, channel_texts = _distinct_texts(raw["channel"], lower=True)
+    problems.flag(~np.isin(channel_texts, CHANNELS)[channel_codes], "channel", lambda i: (
+        f"{channel_texts[channel_codes[i]]!r} is not one of {', '.join(CHANNELS)}"))
     if "language" in raw.columns:
-        languages = _texts(raw["language"]).str.lower().replace("", DEFAULT_LANGUAGE)
+        language_codes, language_texts = _distinct_texts(raw["language"], lower=True)
+        language_texts[language_texts == ""] = DEFAULT_LANGUAGE
     else:
-        languages = pd.Series([DEFAULT_LANGUAGE] * n, dtype=object)
-    _first_bad(~languages.isin(LANGUAGES), lambda i: fail(
-        i, "language", f"{languages[i]!r} is not one of {', '.join(LANGUAGES)}"))
-    contacts_text = _texts(raw["contacts"])
-    number = pd.to_numeric(contacts_text, errors="coerce").to_numpy(dtype=float)
+        language_codes, language_texts = np.zeros(n, dtype=np.intp), np.array([DEFAULT_LANGUAGE])
+    problems.flag(~np.isin(language_texts, LANGUAGES)[language_codes], "language", lambda i: (
+        f"{language_texts[language_codes[i]]!r} is not one of {', '.join(LANGUAGES)}"))
+    contact_codes, contact_texts = _distinct_texts(raw["contacts"])
+    distinct_numbers = pd.to_numeric(pd.Series(contact_texts), errors="coerce").to_numpy(
+        float, copy=True)
     with np.errstate(invalid="ignore"):
-        ok = np.isfinite(number) & (number >= 0) & (number == np.round(number))
-    _first_bad(~ok, lambda i: fail(i, "contacts", _contacts_problem(contacts_text[i])))
-    contacts = number.astype(np.int64)
+        distinct_ok = (np.isfinite(distinct_numbers) & (distinct_numbers >= 0)
+                       & (distinct_numbers == np.round(distinct_numbers)))
+    problems.flag(~distinct_ok[contact_codes], "contacts",
+                  lambda i: _contacts_problem(contact_texts[contact_codes[i]]))
+    contacts = np.where(distinct_ok, distinct_numbers, 0)[contact_codes].astype(np.int64)
     if "aht_seconds" in raw.columns:
-        aht_text = _texts(raw["aht_seconds"])
-        aht = pd.to_numeric(aht_text, errors="coerce").to_numpy(dtype=float, copy=True)
+        aht_codes, aht_texts = _distinct_texts(raw["aht_seconds"])
+        distinct_aht = pd.to_numeric(pd.Series(aht_texts), errors="coerce").to_numpy(
+            float, copy=True)
+        blank = aht_texts == ""
         with np.errstate(invalid="ignore"):
-            ok = (aht_text == "").to_numpy() | (np.isfinite(aht) & (aht > 0))
-        _first_bad(~ok, lambda i: fail(i, "aht_seconds", f"{aht_text[i]!r} must be a positive "
-                                       "number of seconds"))
-        aht[(aht_text == "").to_numpy()] = np.nan
+            distinct_ok = blank | (np.isfinite(distinct_aht) & (distinct_aht > 0))
+        problems.flag(~distinct_ok[aht_codes], "aht_seconds", lambda i: (
+            f"{aht_texts[aht_codes[i]]!r} must be a positive number of seconds"))
+        distinct_aht[blank] = np.nan
+        aht = distinct_aht[aht_codes]
     else:
         aht = np.full(n, np.nan)
-    # one key per distinct (client, channel, language), not per row: imports have millions
-    triples = pd.MultiIndex.from_arrays([clients, channels, languages])
-    codes, distinct = pd.factorize(triples)
-    keys = np.array([queue_key(*k) for k in distinct], dtype=object)
+    clients = client_texts[client_codes]
+    channels = channel_texts[channel_codes]
+    languages = language_texts[language_codes]
+    # one key per distinct (client, channel, language)
+    combined = (client_codes.astype(np.int64) * len(channel_texts) + channel_codes) * len(
+        language_texts) + language_codes
+    codes, distinct = pd.factorize(combined)
+    first_rows = np.zeros(len(distinct), dtype=np.intp)
+    first_rows[codes[::-1]] = np.arange(n)[::-1]
+    keys = np.array([queue_key(clients[r], channels[r], languages[r]) for r in first_rows],
+                    dtype=object)
     queues = keys[codes]
     starts = _timestamps(raw["interval_start"], queues, ZoneInfo(timezone),
-                         lambda i, p: fail(i, "interval_start", p))
+                         lambda bad, p: problems.flag(bad, "interval_start", lambda i: p))
 
     frame = pd.DataFrame(
         {
             "interval_start": starts,
-            "client": clients.to_numpy(dtype=object),
-            "channel": channels.to_numpy(dtype=object),
-            "language": languages.to_numpy(dtype=object),
+            "client": clients,
+            "channel": channels,
+            "language": languages,
             "queue": queues,
             "contacts": contacts,
             "aht_seconds": aht,
         }
     )
-    dup = frame.duplicated(["interval_start", "queue"], keep="first").to_numpy()
+    readable = frame["interval_start"].notna().to_numpy()
+    dup = readable & frame.duplicated(["interval_start", "queue"], keep="first").to_numpy()
     if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        first = int(np.flatnonzero(
-            (frame["interval_start"] == frame.at[i, "interval_start"])
-            & (frame["queue"] == frame.at[i, "queue"])
-        )[0])
-        raise fail(i, "interval_start", f"duplicate of {where(first)}: queue {queues[i]} at "
-                   f"{frame.at[i, 'interval_start'].isoformat()} appears twice")
+        first_of = frame.groupby(["interval_start", "queue"], sort=False).cumcount()
+        firsts = frame[first_of == 0].reset_index().set_index(["interval_start", "queue"])["index"]
+
+        def duplicate(i: int) -> str:
+            first = int(firsts.loc[(frame.at[i, "interval_start"], queues[i])])
+            return (f"duplicate of {where(first)}: queue {queues[i]} at "
+                    f"{frame.at[i, 'interval_start'].isoformat()} appears twice")
+
+        problems.flag(dup, "interval_start", duplicate)
+    problems.raise_any()
     return _sorted(frame)
+
+
+def _refuse_implausible_numbers(raw: pd.DataFrame, where) -> None:  # noqa: ANN001
+    """Refuse contacts or handle times too large to be real, naming the first such cell."""
+    for column, limit, unit in (("contacts", MAX_CONTACTS_PER_INTERVAL, "contacts"),
+                                ("aht_seconds", MAX_AHT_SECONDS, "seconds")):
+        if column not in raw.columns:
+            continue
+        codes, uniques = pd.factorize(raw[column].reset_index(drop=True))
+        numbers = pd.to_numeric(pd.Series(uniques, dtype=object).astype(str).str.strip(),
+                                errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            too_large = np.isfinite(numbers) & (numbers > limit)
+        bad = np.flatnonzero(too_large[codes]) if too_large.any() else ()
+        if len(bad):
+            i = int(bad[0])
+            raise HistoryError(
+                f"{where(i)}, column '{column}': {str(uniques[codes[i]]).strip()!r} is more than "
+                f"{limit:,} {unit} in one interval"
+            )
 
 
 def _is_canonical_order(frame: pd.DataFrame) -> bool:
@@ -241,17 +327,17 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
 
 
+def _distinct_texts(column: pd.Series, *, lower: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Codes per row and the distinct cells as stripped text ('' for missing): texts[codes]."""
+    codes, uniques = pd.factorize(column.reset_index(drop=True), use_na_sentinel=True)
+    texts = [str(u).strip() for u in uniques] + [""]  # code -1 (missing) is the last one
+    return codes, np.array([t.lower() for t in texts] if lower else texts, dtype=object)
+
+
 def _texts(column: pd.Series) -> pd.Series:
     """Cells as stripped text ('' for missing), indexed 0..n-1."""
-    text = column.astype(object).where(column.notna(), "").astype(str).str.strip()
-    return text.reset_index(drop=True)
-
-
-def _first_bad(bad, error) -> None:
-    """Raise error(i) for the first row flagged bad."""
-    bad = np.asarray(bad, dtype=bool)
-    if bad.any():
-        raise error(int(np.flatnonzero(bad)[0]))
+    codes, texts = _distinct_texts(column)
+    return pd.Series(texts[codes], dtype=object)
 
 
 def _contacts_problem(text: str) -> str:
@@ -268,27 +354,35 @@ def _contacts_problem(text: str) -> str:
 
 
 def _timestamps(values: pd.Series, queues: np.ndarray, zone: ZoneInfo, fail) -> pd.Series:
-    """Parse interval starts to UTC, resolving the autumn repeated hour in file order."""
+    """Parse interval starts to UTC, resolving the autumn repeated hour in file order.
+
+    `fail(rows, problem)` is told of each unreadable value and the rows that hold it; those
+    rows get NaT.
+    """
     codes, uniques = pd.factorize(values.reset_index(drop=True), use_na_sentinel=False)
     first = np.empty(len(uniques), dtype="datetime64[ns]")
     second = np.empty(len(uniques), dtype="datetime64[ns]")
     for u, value in enumerate(uniques):
         moment = _parse_instant(value)
         if isinstance(moment, str):
-            raise fail(int(np.flatnonzero(codes == u)[0]), moment)
+            fail(codes == u, moment)
+            first[u] = second[u] = np.datetime64("NaT")
+            continue
         if moment.tzinfo is not None:
             early = late = moment.astimezone(UTC)
         else:
             early = moment.replace(tzinfo=zone, fold=0).astimezone(UTC)
             late = moment.replace(tzinfo=zone, fold=1).astimezone(UTC)
             if early.astimezone(zone).replace(tzinfo=None) != moment:
-                raise fail(int(np.flatnonzero(codes == u)[0]),
-                           f"{_texts(pd.Series([value]))[0]!r} does not exist in {zone.key} "
-                           "(the clocks skip it)")
+                fail(codes == u, f"{_texts(pd.Series([value]))[0]!r} does not exist in "
+                     f"{zone.key} (the clocks skip it)")
+                first[u] = second[u] = np.datetime64("NaT")
+                continue
         first[u] = np.datetime64(early.replace(tzinfo=None), "ns")
         second[u] = np.datetime64(late.replace(tzinfo=None), "ns")
     out = first[codes]
-    ambiguous = np.flatnonzero(first[codes] != second[codes])
+    readable = ~np.isnat(first[codes])
+    ambiguous = np.flatnonzero(readable & (first[codes] != second[codes]))
     if ambiguous.size:
         occurrence = pd.DataFrame({"q": queues[ambiguous], "c": codes[ambiguous]}).groupby(
             ["q", "c"]).cumcount().to_numpy()

@@ -1,14 +1,17 @@
 """Check a canonical history frame: interval length, missing intervals vs closed hours, outliers.
 
-Nothing here changes or drops history: it reports, and the forecaster reads a missing
-interval as 0 contacts whatever the report says. The report tells a coordinator what to fix.
+Nothing here changes or drops history: it reports what the forecaster will do with it, and
+tells a coordinator what to fix. The forecaster (forecasts.core) uses the same rule,
+`usually_open`, to tell the two kinds of absent interval apart: a missing one is unknown
+(left out of fitting and of backtest scores), a closed one is 0 contacts.
 
-- **Usual open hours** of a queue: the local weekday x time-of-day slots that had contacts on
-  at least `OPEN_SHARE` of that weekday's days in the history.
+- **Usual open hours**: an interval is inside them when the same weekday and local time of
+  day had contacts on at least `OPEN_SHARE` of the same weekdays within `OPEN_WINDOW_WEEKS`
+  weeks either side (the day itself not counted), so opening hours may change over a history.
 - **Missing interval**: no row for an interval (of the history's own length) between a
   queue's first and last row, inside its usual open hours: probably lost data.
 - **Closed interval**: no row outside the usual open hours: the usual way exports leave
-  out closed hours.
+  out closed hours. On public holidays (of `holiday_country`) absent intervals are closed.
 - **Outlier**: an interval whose contacts are far from the median of the same weekday and
   time of day: |contacts - median| / scale > `OUTLIER_Z`, where scale is the larger of
   1.4826 x MAD (robust standard deviation) and sqrt(median + 1) (count noise), judged only
@@ -24,8 +27,10 @@ import numpy as np
 import pandas as pd
 
 from forecasts.history import history_interval_minutes
+from forecasts.models import holiday_mask
 
 OPEN_SHARE = 0.5
+OPEN_WINDOW_WEEKS = 4
 OUTLIER_Z = 5.0
 MIN_OUTLIER_WEEKS = 4
 MAD_TO_SD = 1.4826  # MAD of a normal distribution x 1.4826 = its standard deviation
@@ -50,14 +55,15 @@ class HistoryReport:
                  + (f", resampled to {interval_minutes}-minute"
                     if interval_minutes and interval_minutes != self.interval_minutes else "")]
         lines.append(f"history: {len(self.missing):,} missing interval(s) inside usual open "
-                     f"hours (read as 0 contacts){_examples(self.missing)}; "
+                     f"hours (left out, not read as 0){_examples(self.missing)}; "
                      f"{self.closed_intervals:,} interval(s) without rows outside them (closed)")
         lines.append(f"history: {len(self.outliers):,} outlier interval(s) flagged, kept"
                      f"{_examples(self.outliers)}")
         return lines
 
 
-def check_history(frame: pd.DataFrame, *, timezone: str = "Europe/Helsinki") -> HistoryReport:
+def check_history(frame: pd.DataFrame, *, timezone: str = "Europe/Helsinki",
+                  holiday_country: str | None = "FI") -> HistoryReport:
     """Report the interval length, missing and closed intervals, and outliers of a history."""
     minutes = history_interval_minutes(frame)
     step = pd.Timedelta(minutes=minutes)
@@ -71,11 +77,13 @@ def check_history(frame: pd.DataFrame, *, timezone: str = "Europe/Helsinki") -> 
         weekday = local.day_of_week.to_numpy()
         slot = ((local.hour * 60 + local.minute) // minutes).to_numpy()
         key = weekday * (1440 // minutes) + slot
-        day = local.tz_localize(None).normalize()
-        days_per_weekday = pd.Series(day).groupby(weekday).nunique()
-        busy = pd.Series(np.nan_to_num(contacts) > 0).groupby(key).sum()
-        open_share = busy / days_per_weekday.reindex(busy.index // (1440 // minutes)).to_numpy()
-        usually_open = open_share.reindex(key).to_numpy() >= OPEN_SHARE
+        wall_day = local.tz_localize(None).normalize()
+        day = ((wall_day - wall_day[0]).days).to_numpy()
+        busy = np.zeros((day[-1] + 1, 1440 // minutes), dtype=bool)
+        np.logical_or.at(busy, (day, slot), np.nan_to_num(contacts) > 0)
+        open_slots = usually_open_slots(busy)
+        open_slots[holiday_mask(holiday_country, wall_day[0].date(), len(busy))] = False
+        usually_open = open_slots[day, slot]
         absent = np.isnan(contacts)
         missing.append(pd.DataFrame({"queue": queue,
                                      "interval_start": grid[absent & usually_open]}))
@@ -86,6 +94,28 @@ def check_history(frame: pd.DataFrame, *, timezone: str = "Europe/Helsinki") -> 
         missing=pd.concat(missing, ignore_index=True), closed_intervals=closed,
         outliers=pd.concat(outliers, ignore_index=True),
     )
+
+
+def usually_open_slots(busy: np.ndarray) -> np.ndarray:
+    """Per local day x time-of-day slot, whether it lies inside the queue's usual open hours.
+
+    `busy` (consecutive days x slots) says where contacts came; a slot is usually open when
+    the same weekday and slot was busy on at least OPEN_SHARE of the other same weekdays
+    within OPEN_WINDOW_WEEKS weeks either side. With no other such day it is not.
+    """
+    busy = np.asarray(busy, dtype=bool)
+    out = np.zeros(busy.shape, dtype=bool)
+    for phase in range(min(7, len(busy))):
+        weeks = busy[phase::7].astype(np.int32)  # one weekday, oldest first
+        n = len(weeks)
+        cumulative = np.vstack([np.zeros((1, weeks.shape[1]), np.int32), weeks.cumsum(axis=0)])
+        at = np.arange(n)
+        low = np.clip(at - OPEN_WINDOW_WEEKS, 0, n)
+        high = np.clip(at + OPEN_WINDOW_WEEKS + 1, 0, n)
+        others = cumulative[high] - cumulative[low] - weeks
+        count = (high - low - 1)[:, None]
+        out[phase::7] = (count > 0) & (others >= OPEN_SHARE * count)
+    return out
 
 
 def _outliers(queue: str, grid: pd.DatetimeIndex, contacts: np.ndarray,

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from scheduler.backlog import late_work_report
+from scheduler.coverage import coverage
 from scheduler.explain import explain_shortfall
 from scheduler.replan import roster_changes
 from scheduler.serialize import (
@@ -111,6 +113,8 @@ def _validate(args: argparse.Namespace) -> int:
     violations = validate(problem, roster)
     for v in violations:
         print(f"{v.rule}: {v.agent} {v.day.isoformat() if v.day else '-'}: {v.message}")
+    for line in late_work_report(problem, coverage(problem, roster)):
+        print(f"late work   {line}")  # soft: reported, not a violation
     if violations:
         print(f"{len(violations)} hard-rule violations in {len(roster.shifts)} shifts")
         return EXIT_BROKEN

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from scheduler.backlog import backlogs
 from scheduler.domain import Problem, Roster
 
 
@@ -27,18 +28,29 @@ def coverage(problem: Problem, roster: Roster) -> dict[str, tuple[int, ...]]:
 
 
 def shortfall(problem: Problem, roster: Roster) -> dict[str, tuple[int, ...]]:
-    """Missing agents per queue and interval: requirement less coverage, never negative."""
+    """Missing agents per queue and interval: requirement less coverage, never negative.
+
+    A queue with a workload (email) reports its late work instead: overdue agent-intervals
+    at each open interval (scheduler.backlog).
+    """
     covered = coverage(problem, roster)
+    late = {q: b.late for q, b in backlogs(problem, covered).items()}
     return {
-        q: tuple(max(0, r - c) for r, c in zip(problem.requirement[q], covered[q], strict=True))
+        q: late[q] if q in late else
+        tuple(max(0, r - c) for r, c in zip(problem.requirement[q], covered[q], strict=True))
         for q in covered
     }
 
 
 def overstaffing(problem: Problem, roster: Roster) -> dict[str, tuple[int, ...]]:
-    """Surplus agents per queue and interval: coverage less requirement, never negative."""
+    """Surplus agents per queue and interval: coverage less requirement, never negative.
+
+    A queue with a workload reports agent-intervals on it with nothing left to do.
+    """
     covered = coverage(problem, roster)
+    idle = {q: b.surplus for q, b in backlogs(problem, covered).items()}
     return {
-        q: tuple(max(0, c - r) for r, c in zip(problem.requirement[q], covered[q], strict=True))
+        q: idle[q] if q in idle else
+        tuple(max(0, c - r) for r, c in zip(problem.requirement[q], covered[q], strict=True))
         for q in covered
     }

@@ -39,6 +39,7 @@ class ServiceTarget:
     shrinkage: float = 0.0  # unplanned absence/meetings; breaks are rostered explicitly
     concurrency: int = 1  # chats one agent handles at once
     response_minutes: int = 0  # email: answer within this many open minutes (0 = same interval)
+    patience_seconds: float = 0.0  # voice: callers' mean patience, Erlang A; 0 = Erlang C
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,35 @@ class OpeningHours:
         hours = self.weekly[local.weekday()]
         minute = local.hour * 60 + local.minute
         return hours is not None and hours[0] <= minute < hours[1]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Deferred work of one queue (email), in agent-minutes on the queue, per interval.
+
+    `arrived[t]` agent-minutes of work arrive in interval t and can be done from then on;
+    `due[t]` agent-minutes must be done by the end of interval t. Agent-minutes already allow
+    for the occupancy cap, so one agent working the queue for an interval does
+    `interval_minutes` of them. `window_intervals` is the response window the due times come
+    from; it scales the penalty for late work (scheduler.workload).
+    """
+
+    arrived: tuple[int, ...]
+    due: tuple[int, ...]
+    window_intervals: int = 1
+
+    def __post_init__(self) -> None:
+        if len(self.arrived) != len(self.due):
+            raise ValueError("arrived and due need one value per interval each")
+        if any(v < 0 for v in self.arrived) or any(v < 0 for v in self.due):
+            raise ValueError("arrived and due work must be non-negative")
+        if self.window_intervals < 1:
+            raise ValueError("window_intervals must be at least 1")
+        arrived = due = 0
+        for a, d in zip(self.arrived, self.due, strict=True):
+            arrived, due = arrived + a, due + d
+            if due > arrived:
+                raise ValueError("work cannot fall due before it arrives")
 
 
 @dataclass(frozen=True)
@@ -281,6 +311,12 @@ class Problem:
     # each agent's published shifts just before the period, for rest and consecutive days
     # across the boundary (a few days suffice: the longest rule looks back max_consecutive_days)
     fixed_before: Mapping[str, tuple[Shift, ...]] = field(default_factory=dict)
+    # deferred queues (email) judged by cumulative workload instead of their per-interval
+    # requirement, which then only seeds the starting roster (scheduler.workload)
+    workload: Mapping[str, Workload] = field(default_factory=dict)
+    # agents promised on a queue per interval (approved capacity requests); a shortfall against
+    # them weighs more than plain understaffing, so a promise wins over unpromised demand
+    committed: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     day_demand: tuple[DayDemand, ...] = ()  # per local day and shift type, besides intervals
 
     def __post_init__(self) -> None:
@@ -299,6 +335,9 @@ class Problem:
         for key, values in self.requirement.items():
             if any(v < 0 for v in values):
                 raise ValueError(f"requirement[{key}] has a negative value")
+        for key, values in self.committed.items():
+            if key not in keys or len(values) != n or any(v < 0 for v in values):
+                raise ValueError(f"committed[{key}] needs a known queue and {n} counts >= 0")
         agent_keys = {a.key for a in self.agents}
         for key, shifts in self.fixed_before.items():
             if key not in agent_keys:
@@ -306,6 +345,11 @@ class Problem:
             if any(s.agent != key or s.start >= self.grid.start_utc for s in shifts):
                 raise ValueError(f"fixed_before[{key}] must hold that agent's shifts before "
                                  "the period")
+        for key, work in self.workload.items():
+            if key not in keys:
+                raise ValueError(f"workload names unknown queue {key}")
+            if len(work.due) != n:
+                raise ValueError(f"workload[{key}] has {len(work.due)} intervals, not {n}")
         for agent in self.agents:
             unknown = agent.skills - keys
             if unknown:

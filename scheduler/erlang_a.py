@@ -36,13 +36,14 @@ calls.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from scheduler.domain import ServiceTarget
-from scheduler.staffing import TOLERANCE, apply_shrinkage, traffic_erlangs
+from scheduler.traffic import TOLERANCE, apply_shrinkage, traffic_erlangs
 
 _CUTOFF = 45.0  # queue weights below e^-45 of the largest are dropped (relative 3e-20)
 _FIRST_BLOCK = 512
@@ -79,6 +80,57 @@ def erlang_a(
     patience_seconds: float,
 ) -> ErlangAResult:
     """Erlang A performance of `agents` agents for one interval's contacts."""
+    state = _waiting_state(contacts, aht_seconds, interval_minutes, agents, answer_seconds,
+                           patience_seconds)
+    if isinstance(state, ErlangAResult):
+        return state
+    a_erl, a, theta, j, q, p_wait, answered, answered_in_time = state
+    offered_late = _offered_wait_exceeds(a, j, theta, answer_seconds)  # P(W_offered > T | j)
+    still_waiting = math.exp(-theta * answer_seconds) * offered_late
+    short_abandon = float(q @ np.clip(1 - answered_in_time - still_waiting, 0.0, 1.0))
+    harmonic = np.cumsum(1.0 / (a + j + 1))  # expected wait of an answered caller, in 1/theta
+
+    p_abandon = p_wait * float(q @ (1 - answered))
+    sl = (1 - p_wait) + p_wait * float(q @ answered_in_time)
+    answered_share = 1 - p_abandon
+    asa = p_wait * float(q @ (answered * harmonic)) / theta / answered_share
+    return ErlangAResult(
+        agents=int(agents),
+        traffic_erlangs=a_erl,
+        wait_probability=p_wait,
+        abandon_probability=p_abandon,
+        service_level=sl,
+        service_level_of_answered=sl / answered_share,
+        service_level_excluding_short_abandons=sl / (1 - p_wait * short_abandon),
+        offered_service_level=(1 - p_wait) + p_wait * float(q @ (1 - offered_late)),
+        asa_seconds=asa,
+        mean_wait_seconds=p_abandon / theta,
+        occupancy=min(1.0, a_erl * answered_share / agents),
+    )
+
+
+def _level_and_occupancy(
+    contacts: float, aht_seconds: float, interval_minutes: int, agents: int,
+    answer_seconds: float, patience_seconds: float,
+) -> tuple[float, float]:
+    """Just the service level and occupancy of `erlang_a`, for the requirement search."""
+    state = _waiting_state(contacts, aht_seconds, interval_minutes, agents, answer_seconds,
+                           patience_seconds)
+    if isinstance(state, ErlangAResult):
+        return state.service_level, state.occupancy
+    a_erl, _, _, _, q, p_wait, answered, answered_in_time = state
+    answered_share = 1 - p_wait * float(q @ (1 - answered))
+    sl = (1 - p_wait) + p_wait * float(q @ answered_in_time)
+    return sl, min(1.0, a_erl * answered_share / agents)
+
+
+def _waiting_state(contacts, aht_seconds, interval_minutes, agents, answer_seconds,
+                   patience_seconds):
+    """The queue seen by a caller who waits, or the whole result when nobody can wait.
+
+    Returns (A, N mu / theta, theta, j, P(j queued | waits), P(wait), P(answered | j),
+    P(answered within T | j)), or an ErlangAResult for no traffic or no agents.
+    """
     if agents < 0 or int(agents) != agents:
         raise ValueError(f"agents must be a non-negative integer, not {agents}")
     if not (answer_seconds >= 0 and math.isfinite(answer_seconds)):
@@ -104,34 +156,10 @@ def erlang_a(
     # P(wait) = S / (r + S) = 1 / (1 + r / S), with r and S = e^peak * total in logs
     log_ratio = math.log(free_ratio) - (peak + math.log(total))
     p_wait = math.exp(-log_ratio) if log_ratio > 700 else 1.0 / (1.0 + math.exp(log_ratio))
-
     j = np.arange(log_t.size, dtype=float)
     answered = a / (a + j + 1)
-    abandon_wait = float(q @ (1 - answered))
-    offered_late = _offered_wait_exceeds(a, j, theta, answer_seconds)  # P(W_offered > T | j)
     staged_late = _offered_wait_exceeds(a + 1, j, theta, answer_seconds)
-    answered_in_time = answered * (1 - staged_late)
-    still_waiting = math.exp(-theta * answer_seconds) * offered_late
-    short_abandon = float(q @ np.clip(1 - answered_in_time - still_waiting, 0.0, 1.0))
-    harmonic = np.cumsum(1.0 / (a + j + 1))  # expected wait of an answered caller, in 1/theta
-
-    p_abandon = p_wait * abandon_wait
-    sl = (1 - p_wait) + p_wait * float(q @ answered_in_time)
-    answered_share = 1 - p_abandon
-    asa = p_wait * float(q @ (answered * harmonic)) / theta / answered_share
-    return ErlangAResult(
-        agents=agents,
-        traffic_erlangs=a_erl,
-        wait_probability=p_wait,
-        abandon_probability=p_abandon,
-        service_level=sl,
-        service_level_of_answered=sl / answered_share,
-        service_level_excluding_short_abandons=sl / (1 - p_wait * short_abandon),
-        offered_service_level=(1 - p_wait) + p_wait * float(q @ (1 - offered_late)),
-        asa_seconds=asa,
-        mean_wait_seconds=p_abandon / theta,
-        occupancy=min(1.0, a_erl * answered_share / agents),
-    )
+    return a_erl, a, theta, j, q, p_wait, answered, answered * (1 - staged_late)
 
 
 def raw_agents_erlang_a(
@@ -142,11 +170,15 @@ def raw_agents_erlang_a(
     service_level_target: float,
     max_occupancy: float,
     patience_seconds: float,
+    *,
+    start: int | None = None,
 ) -> int:
     """Smallest N whose Erlang A service level meets the target within the occupancy cap.
 
     Service level rises with N (tested), so a doubling and bisection search finds the smallest
-    N meeting it; from there N grows until the occupancy cap holds as well.
+    N meeting it; from there N grows until the occupancy cap holds as well. With `start` (a
+    guess such as the Erlang C requirement, usually within an agent or two) the search steps
+    from the guess instead, a few evaluations rather than a dozen; the answer is the same.
     """
     if not 0 < service_level_target < 1:
         raise ValueError(f"service level target must be in (0, 1), not {service_level_target}")
@@ -155,24 +187,37 @@ def raw_agents_erlang_a(
     if traffic_erlangs(contacts, aht_seconds, interval_minutes) == 0:
         return 0
 
-    def result(n: int) -> ErlangAResult:
-        return erlang_a(contacts, aht_seconds, interval_minutes, n, answer_seconds,
-                        patience_seconds)
+    @functools.cache
+    def result(n: int) -> tuple[float, float]:  # (service level, occupancy)
+        return _level_and_occupancy(contacts, aht_seconds, interval_minutes, n,
+                                    answer_seconds, patience_seconds)
 
     def meets_level(n: int) -> bool:
         try:
-            return result(n).service_level >= service_level_target - TOLERANCE
+            return result(n)[0] >= service_level_target - TOLERANCE
         except QueueTooLongError:  # millions queued on average: no target is met
             return False
 
-    low, high = 0, 1  # meets_level(low) is False (0 agents answer nobody)
-    while not meets_level(high):
-        low, high = high, high * 2
+    # bracket low < N <= high with meets_level(low) False (0 agents answer nobody) and
+    # meets_level(high) True, galloping out from the guess, then bisect
+    if start is not None and start >= 1 and meets_level(int(start)):
+        high, step = int(start), 1
+        low = high - 1
+        while low > 0 and meets_level(low):
+            high, step = low, step * 2
+            low = max(0, high - step)
+    else:
+        low = int(start) if start is not None and start >= 1 else 0
+        step = 1
+        high = low + 1
+        while not meets_level(high):
+            low, step = high, step * 2
+            high = low + step
     while high - low > 1:
         mid = (low + high) // 2
         low, high = (low, mid) if meets_level(mid) else (mid, high)
     n = high
-    while result(n).occupancy > max_occupancy + TOLERANCE:
+    while result(n)[1] > max_occupancy + TOLERANCE:
         n += 1
     return n
 

@@ -12,7 +12,14 @@ from datetime import timedelta
 
 from scheduler.coverage import overstaffing, shortfall
 from scheduler.domain import Problem, Roster
-from scheduler.penalties import CHANGE_WEIGHT, OFF_QUEUE_WEIGHT, changed_days
+from scheduler.penalties import (
+    CHANGE_WEIGHT,
+    COMMITMENT_FACTOR,
+    OFF_QUEUE_WEIGHT,
+    changed_days,
+    committed_shortfall,
+)
+from scheduler.workload import deferred_penalties
 
 
 def day_cover(problem: Problem, roster: Roster) -> dict[str, tuple[int, ...]]:
@@ -97,11 +104,17 @@ def soft_penalties(
     `published`, the re-planning term `changes` is added.
     """
     short, surplus = shortfall(problem, roster), overstaffing(problem, roster)
+    live = [q for q in problem.queues if q.key not in problem.workload]  # email: by its backlog
     penalties = {
-        "understaffing": sum(q.shortfall_weight * sum(short[q.key]) for q in problem.queues),
-        "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in problem.queues),
+        "understaffing": sum(q.shortfall_weight * sum(short[q.key]) for q in live),
+        "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in live),
         "off_queue": OFF_QUEUE_WEIGHT * off_queue_intervals(problem, roster),
+        **deferred_penalties(problem, roster),
     }
+    if problem.committed:
+        missing = committed_shortfall(problem, roster)
+        penalties["commitments"] = sum(COMMITMENT_FACTOR * q.shortfall_weight
+                                       * sum(missing[q.key]) for q in problem.queues)
     if any(agent.shift_requests for agent in problem.agents):
         penalties["shift_requests"] = sum(sum(v) for v in broken_requests(problem,
                                                                           roster).values())

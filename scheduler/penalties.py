@@ -35,6 +35,8 @@ def understaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -> So
     terms, weights, slack = [], [], {}
     constant = 0
     for queue in problem.queues:
+        if queue.key in problem.workload:
+            continue  # judged by its cumulative workload (scheduler.workload)
         for t, required in enumerate(problem.requirement[queue.key]):
             if required == 0:
                 continue
@@ -55,6 +57,8 @@ def overstaffing(model: cp_model.CpModel, problem: Problem, v: Variables) -> Sof
     """Surplus agents per queue and interval, weighted by the queue's overstaffing weight."""
     terms, weights, slack = [], [], {}
     for queue in problem.queues:
+        if queue.key in problem.workload:
+            continue
         for t, required in enumerate(problem.requirement[queue.key]):
             working = v.queue_activities(queue.key, t)
             if len(working) <= required:
@@ -133,6 +137,42 @@ def changes(
                 same = [x for c, x in v.day_candidates(a, d) if (c.start, c.end) == span]
                 changed.append(1 - sum(same))
     return SoftTerm("changes", weight * sum(changed), lambda _problem, _roster: {})
+
+
+COMMITMENT_FACTOR = 3  # a promised agent missing costs 3x the queue's weight on top
+
+
+def committed_shortfall(problem: Problem, roster: Roster) -> dict[str, tuple[int, ...]]:
+    """Promised agents missing per queue and interval (queues without promises: zeros)."""
+    covered = coverage.coverage(problem, roster)
+    none = (0,) * problem.grid.n_intervals
+    return {
+        q: tuple(max(0, p - c) for p, c in zip(problem.committed.get(q, none), covered[q],
+                                               strict=True))
+        for q in covered
+    }
+
+
+def commitments(model: cp_model.CpModel, problem: Problem, v: Variables) -> SoftTerm:
+    """Missing promised agents (approved capacity requests), COMMITMENT_FACTOR x the weight."""
+    terms, weights, slack = [], [], {}
+    constant = 0
+    for queue in problem.queues:
+        weight = COMMITMENT_FACTOR * queue.shortfall_weight
+        for t, promised in enumerate(problem.committed.get(queue.key, ())):
+            if promised == 0:
+                continue
+            working = v.queue_activities(queue.key, t)
+            if not working:
+                constant += weight * promised
+                continue
+            short = model.new_int_var(0, promised, f"committed_short[{queue.key},{t}]")
+            model.add(short >= promised - sum(working))
+            terms.append(short)
+            slack[queue.key, t] = short
+            weights.append(weight)
+    expression = cp_model.LinearExpr.weighted_sum(terms, weights) + constant
+    return SoftTerm("commitments", expression, committed_shortfall, slack)
 
 
 SoftRule = Callable[[cp_model.CpModel, Problem, Variables], SoftTerm]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scheduler.domain import Problem, Roster, Shift, SolveResult
 from scheduler.explain import WEEKDAYS
 from scheduler.penalties import CHANGE_WEIGHT
-from scheduler.solve import solve
+from scheduler.repair import keep_promises
+from scheduler.solve import StopRequested, solve
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,17 @@ def replan(
     *,
     time_limit_seconds: float = 30,
     change_weight: int = CHANGE_WEIGHT,
+    progress: Callable[[float, float, float], None] | None = None,
+    stop: StopRequested | None = None,
 ) -> Replan:
-    """Re-solve the changed problem from the published roster and report what changed."""
-    result = solve(problem, time_limit_seconds=time_limit_seconds, keep=published,
-                   change_weight=change_weight)
+    """Re-solve the changed problem from the published roster and report what changed.
+
+    The search starts from the published roster with promised agents moved in where agents
+    on shift can take them (scheduler.repair), so short limits still keep promises.
+    """
+    start = keep_promises(problem, published)
+    result = solve(problem, time_limit_seconds=time_limit_seconds, keep=published, hint=start,
+                   change_weight=change_weight, progress=progress, stop=stop)
     return Replan(result, roster_changes(problem, published, result.roster))
 
 

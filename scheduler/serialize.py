@@ -29,6 +29,7 @@ from scheduler.domain import (
     ShiftRule,
     ShiftType,
     SolveResult,
+    Workload,
 )
 from scheduler.grid import SITE_TIMEZONE, Grid
 
@@ -79,6 +80,11 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             for key, shifts in problem.fixed_before.items()
             if shifts
         },
+        **({"workload": {key: {"arrived": list(w.arrived), "due": list(w.due),
+                               "window_intervals": w.window_intervals}
+                         for key, w in problem.workload.items()}} if problem.workload else {}),
+        **({"committed": {key: list(values) for key, values in problem.committed.items()}}
+           if problem.committed else {}),
         "day_demand": [
             {**dataclasses.asdict(demand), "day": demand.day.isoformat()}
             for demand in problem.day_demand
@@ -209,13 +215,21 @@ def problem_from_json(data: Any) -> Problem:
     holidays = frozenset(
         _day(d, "holidays") for d in _array(doc.get("holidays", []), "holidays")
     )
+    workload = {
+        key: _record(Workload, item, f"workload.{key}")
+        for key, item in _object(doc.get("workload", {}), "workload").items()
+    }
+    committed = {
+        key: tuple(_int(v, f"committed.{key}") for v in _array(values, f"committed.{key}"))
+        for key, values in _object(doc.get("committed", {}), "committed").items()
+    }
     day_demand = tuple(
         _day_demand(item, f"day_demand[{i}]")
         for i, item in enumerate(_array(doc.get("day_demand", []), "day_demand"))
     )
     return _guard("problem", lambda: Problem(
         grid, queues, agents, requirement, is_open, holidays, fixed_before=fixed,
-        day_demand=day_demand,
+        workload=workload, committed=committed, day_demand=day_demand,
     ))
 
 

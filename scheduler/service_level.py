@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scheduler.backlog import due_intervals as deferred_due_intervals
 from scheduler.coverage import coverage
 from scheduler.domain import Problem, Queue, Roster, ServiceTarget
 from scheduler.erlang_a import erlang_a
@@ -90,7 +91,8 @@ def interval_service_levels(
     """Service level, ASA, abandonment and occupancy per queue and interval (columns COLUMNS).
 
     `agents[queue][t]` is the number of agents working the queue in interval t; `is_open`
-    (default: always) sets the open intervals an email's response window counts.
+    (default: always) sets the open intervals an email's response window counts. A voice
+    queue is Erlang A with `patience_seconds[queue]`, else with its target's patience if set.
     """
     if isinstance(forecast, pd.DataFrame):
         forecast = forecast_from_frame(forecast, grid)
@@ -117,7 +119,8 @@ def interval_service_levels(
             abandon = np.zeros(n)
             occ = np.full(n, np.nan)
         elif queue.channel in ("voice", "chat"):
-            patience = patience_seconds.get(queue.key) if queue.channel == "voice" else None
+            patience = (patience_seconds.get(queue.key) or target.patience_seconds or None) \
+                if queue.channel == "voice" else None
             model = ("erlang_a" if patience else "erlang_c") if queue.channel == "voice" \
                 else "chat_concurrency"
             service = aht / (target.concurrency if queue.channel == "chat" else 1)
@@ -197,21 +200,6 @@ def deferred_service_level(
     finished_by_due = done[np.minimum(due, n - 1)]
     level[pick] = np.clip((finished_by_due[pick] - before[pick]) / workload[pick], 0.0, 1.0)
     return level
-
-
-def deferred_due_intervals(is_open: np.ndarray, window_intervals: int) -> np.ndarray:
-    """Last interval of each arrival's response window: the k-th open interval from arrival.
-
-    Returns n (past the end) where the window runs off the period.
-    """
-    n = is_open.size
-    open_index = np.flatnonzero(is_open)
-    first = np.searchsorted(open_index, np.arange(n), side="left")
-    last = first + max(1, int(window_intervals)) - 1
-    due = np.full(n, n, dtype=np.int64)
-    inside = last < open_index.size
-    due[inside] = open_index[last[inside]]
-    return due
 
 
 def _queue_levels(contacts, service_seconds, agents, grid: Grid, answer_seconds: float,

@@ -176,7 +176,11 @@ def model_from_roster(
     *,
     patience_seconds: Mapping[str, float] | None = None,
 ) -> SimModel:
-    """The simulation model of a roster: who works which queue when, and the forecast."""
+    """The simulation model of a roster: who works which queue when, and the forecast.
+
+    A voice queue's callers hang up after `patience_seconds[queue]`, else after its target's
+    `patience_seconds`; with neither they wait for ever.
+    """
     grid = problem.grid
     if isinstance(forecast, pd.DataFrame):
         forecast = forecast_from_frame(forecast, grid)
@@ -188,7 +192,9 @@ def model_from_roster(
             q.key, q.client, q.channel,
             answer_seconds=float(targets[q.key].answer_seconds),
             concurrency=targets[q.key].concurrency if q.channel == "chat" else 1,
-            patience_seconds=patience_seconds.get(q.key) if q.channel == "voice" else None,
+            patience_seconds=(patience_seconds.get(q.key)
+                              or targets[q.key].patience_seconds or None)
+            if q.channel == "voice" else None,
             response_intervals=max(1, targets[q.key].response_minutes // grid.interval_minutes),
         )
         for q in problem.queues

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,12 +18,15 @@ from scheduler.domain import Problem, Roster, SolveResult
 from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
 from scheduler.objective import soft_penalties
-from scheduler.penalties import CHANGE_WEIGHT, SOFT_TERMS, changes
+from scheduler.penalties import CHANGE_WEIGHT, SOFT_TERMS, changes, commitments
 from scheduler.rules import HARD_RULES, week_bounds
 from scheduler.validate import validate
 from scheduler.variables import Variables
+from scheduler.workload import deferred_work
 
 Progress = Callable[[float, float, float], None]  # (seconds, objective, best_bound)
+StopRequested = Callable[[], bool]  # polled while solving; True stops the search
+STOP_POLL_SECONDS = 0.25
 RANDOM_SEED = 7
 NUM_WORKERS = 2  # measured on the 70-agent week: see scheduler/bench.py
 # full probing spends ~3 s of presolve on the demo week before the hint is even tried; level 1
@@ -39,13 +43,16 @@ def solve(
     num_workers: int = NUM_WORKERS,
     keep: Roster | None = None,
     change_weight: int = CHANGE_WEIGHT,
+    stop: StopRequested | None = None,
 ) -> SolveResult:
     """Roster the problem's agents, minimising weighted understaffing and overstaffing.
 
     `time_limit_seconds` bounds the CP-SAT search; building the model and the greedy start add
     about 3 s on the 70-agent demo week. With `keep` (a published roster) the objective gains
     the named term `changes`, `change_weight` per agent-day whose shift differs from it, and
-    `keep` is the default hint.
+    `keep` is the default hint. Agents `problem.committed` promises (approved capacity
+    requests) add the named term `commitments`. `stop` is polled a few times a second during
+    the search; once it returns True the search ends early with the best roster so far.
     """
     began = time.monotonic()
     model = cp_model.CpModel()
@@ -53,6 +60,9 @@ def solve(
     for add in (*HARD_RULES, *DAY_RULES):
         add(model, problem, v)
     terms = [term(model, problem, v) for term in SOFT_TERMS] + day_terms(model, problem, v)
+    terms += deferred_work(model, problem, v)  # email's cumulative workload, when given
+    if problem.committed:
+        terms.append(commitments(model, problem, v))
     if keep is None and decomposable(problem, v.candidates) and day_level(terms):
         # planned per day: branch-and-price proves bounds CP-SAT alone cannot (day_solve.py)
         result = solve_by_days(problem, model, v, terms, time_limit_seconds=time_limit_seconds,
@@ -73,7 +83,8 @@ def solve(
         term.hint(model, problem, start)
     solver = cp_model.CpSolver()
     _parameters(solver, num_workers, time_limit_seconds)
-    status = solver.solve(model, _Reporter(progress, began) if progress else None)
+    with _StopWatch(solver, stop):
+        status = solver.solve(model, _Reporter(progress, began) if progress else None)
     wall = time.monotonic() - began
     if status == cp_model.UNKNOWN and not validate(problem, start):
         return _start_result(problem, start, wall, keep, change_weight)
@@ -135,6 +146,33 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         """Report the new solution."""
         seconds = time.monotonic() - self._began
         self._progress(seconds, self.objective_value, self.best_objective_bound)
+
+
+class _StopWatch:
+    """While the search runs, a thread polls `stop` and asks CP-SAT to stop when it says so."""
+
+    def __init__(self, solver: cp_model.CpSolver, stop: StopRequested | None) -> None:
+        self._solver, self._stop = solver, stop
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _StopWatch:
+        if self._stop is not None:
+            self._thread = threading.Thread(target=self._watch, daemon=True, name="solve-stop")
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _watch(self) -> None:
+        """Poll until the search ends; StopSearch is CP-SAT's thread-safe way to end it."""
+        while not self._done.wait(STOP_POLL_SECONDS):
+            if self._stop():
+                self._solver.stop_search()
+                return
 
 
 def _why(problem: Problem, v: Variables) -> str:

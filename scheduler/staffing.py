@@ -16,13 +16,18 @@ Models (first versions, each with its limits):
   a chat waits for a free *slot* of a particular agent rather than a pooled fast server, so
   this is optimistic for low volumes and small teams.
 - **Email, deferred work**: nobody waits on a line; each interval's workload (contacts x
-  AHT) must be done within `response_minutes` of open time. It is spread evenly over the
-  window's first max(1, response_minutes // interval) open intervals, starting with the
-  arrival interval (or the next open one when email arrives while closed); each interval
-  then needs ceil(load / (interval seconds x max_occupancy)) agents. Work whose window runs
-  past the end of the forecast is dropped (the next planning period picks it up, just as
-  this one does not see the carry-in from before its start). No backlog dynamics, no
-  service-level percentile: a first model.
+  AHT) must be done within `response_minutes` of open time, the window's first
+  max(1, response_minutes // interval) open intervals from the arrival interval (or the next
+  open one when email arrives while closed). For the scheduler, `deferred_workload` turns it
+  into cumulative work: agent-minutes arriving per interval, and the target share due at
+  each window's end, the rest by the period's last open interval (scheduler.workload holds
+  the roster to the running totals). For the per-interval requirement report and the
+  solver's starting roster, it is spread evenly over its window and each interval needs
+  ceil(load / (interval seconds x max_occupancy)) agents. Work whose window runs past the
+  end of the forecast is the next planning period's (just as this one does not see the
+  carry-in from before its start).
+- **Erlang B and Extended Erlang B**: blocking on a group of lines, with a share of blocked
+  callers retrying (`extended_erlang_b`), for trunk and IVR port sizing.
 
 Shrinkage applies last: required = ceil(raw / (1 - shrinkage)), computed with exact
 fractions of the decimal shrinkage so 14 / (1 - 0.3) is 20, not 21. Floating comparisons of
@@ -34,25 +39,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from fractions import Fraction
+from dataclasses import replace
 
 import holidays
 import numpy as np
 import pandas as pd
 
-from scheduler.domain import OpeningHours, ServiceTarget
+from scheduler.backlog import due_intervals
+from scheduler.domain import OpeningHours, Problem, ServiceTarget, Workload
+from scheduler.erlang_a import erlang_a, raw_agents_erlang_a
+from scheduler.traffic import TOLERANCE, apply_shrinkage, traffic_erlangs
 
-TOLERANCE = 1e-9
+__all__ = ["TOLERANCE", "apply_shrinkage", "traffic_erlangs"]  # re-exported: the staffing API
+
 _CHUNK = 2048  # intervals solved together in the vectorised search
-
-
-def traffic_erlangs(contacts: float, aht_seconds: float, interval_minutes: int) -> float:
-    """Offered load A = contacts x AHT / interval length, in Erlangs."""
-    if contacts <= 0:
-        return 0.0
-    if not (math.isfinite(contacts) and math.isfinite(aht_seconds) and aht_seconds > 0):
-        raise ValueError(f"need finite contacts and a positive AHT, not {contacts}, {aht_seconds}")
-    return contacts * aht_seconds / (interval_minutes * 60)
 
 
 def erlang_b(traffic_erlangs: float, agents: int) -> float:
@@ -63,6 +63,52 @@ def erlang_b(traffic_erlangs: float, agents: int) -> float:
     for k in range(1, agents + 1):
         b = traffic_erlangs * b / (k + traffic_erlangs * b)
     return b
+
+
+def max_traffic_for_blocking(lines: int, max_blocking: float) -> float:
+    """Largest offered traffic (Erlangs) whose Erlang B blocking on `lines` is at most the cap.
+
+    "How much traffic can a trunk group handle": bisection, as blocking rises with traffic.
+    """
+    if lines < 0 or not 0 < max_blocking < 1:
+        raise ValueError("need lines >= 0 and a blocking cap in (0, 1)")
+    low, high = 0.0, float(lines) / (1 - max_blocking) + 1.0  # carried A(1-B) <= lines
+    for _ in range(200):
+        mid = (low + high) / 2
+        low, high = (mid, high) if erlang_b(mid, lines) <= max_blocking else (low, mid)
+        if high - low <= 1e-12 * high:
+            break
+    return low
+
+
+def extended_erlang_b(traffic_erlangs: float, lines: int, recall: float) -> float:
+    """Blocking when a share `recall` of blocked callers tries again (Extended Erlang B).
+
+    Retries add to the offered load: E = E0 + recall x E x B(E, lines), iterated from E0 to
+    its fixed point (it converges: each step adds less than the last); returns B there.
+    """
+    if not 0 <= recall < 1:
+        raise ValueError(f"recall must be in [0, 1), not {recall}")
+    offered = traffic_erlangs
+    for _ in range(10_000):
+        blocking = erlang_b(offered, lines)
+        following = traffic_erlangs + recall * offered * blocking
+        if abs(following - offered) <= 1e-12 * max(1.0, following):
+            return erlang_b(following, lines)
+        offered = following
+    return erlang_b(offered, lines)  # pragma: no cover - 10,000 steps always converge
+
+
+def lines_for_blocking(traffic_erlangs: float, max_blocking: float, recall: float = 0.0) -> int:
+    """Smallest number of lines whose (Extended, with `recall`) Erlang B blocking meets the cap."""
+    if not 0 < max_blocking < 1:
+        raise ValueError(f"the blocking cap must be in (0, 1), not {max_blocking}")
+    if traffic_erlangs <= 0:
+        return 0
+    lines = 0
+    while extended_erlang_b(traffic_erlangs, lines, recall) > max_blocking + TOLERANCE:
+        lines += 1
+    return lines
 
 
 def erlang_c(traffic_erlangs: float, agents: int) -> float:
@@ -120,14 +166,6 @@ def agents_for_wait_probability(traffic_erlangs: float, max_wait_probability: fl
                 return k
 
 
-def apply_shrinkage(raw_agents: int, shrinkage: float) -> int:
-    """Agents to schedule so `raw_agents` remain after shrinkage: exact ceil(raw / (1 - s))."""
-    if not 0 <= shrinkage < 1:
-        raise ValueError(f"shrinkage must be in [0, 1), not {shrinkage}")
-    kept = 1 - Fraction(repr(float(shrinkage)))  # the decimal the user typed, not its binary
-    return math.ceil(Fraction(int(raw_agents)) / kept)
-
-
 def raw_agents_erlang_c(
     contacts: float,
     aht_seconds: float,
@@ -136,15 +174,24 @@ def raw_agents_erlang_c(
     service_level_target: float,
     max_occupancy: float,
 ) -> int:
-    """Smallest N meeting the service level and occupancy cap, before shrinkage."""
-    result = _smallest_agents(
-        np.array([traffic_erlangs(contacts, aht_seconds, interval_minutes)]),
-        np.array([float(aht_seconds)]),
-        np.array([float(answer_seconds)]),
-        np.array([float(service_level_target)]),
-        np.array([float(max_occupancy)]),
-    )
-    return int(result[0])
+    """Smallest N meeting the service level and occupancy cap, before shrinkage.
+
+    The same search as `_smallest_agents` for one interval, in plain floats (numpy's per-call
+    cost dominates for a single value).
+    """
+    a = traffic_erlangs(contacts, aht_seconds, interval_minutes)
+    if a <= 0:
+        return 0
+    level_needed = service_level_target - TOLERANCE
+    occupancy_cap = max_occupancy + TOLERANCE
+    b, k = 1.0, 0
+    while True:
+        k += 1
+        b = a * b / (k + a * b)
+        if k > a and a / k <= occupancy_cap:
+            c = k * b / (k - a * (1 - b))
+            if 1 - c * math.exp(-(k - a) * answer_seconds / aht_seconds) >= level_needed:
+                return k
 
 
 def required_agents(
@@ -222,6 +269,66 @@ def spread_deferred_workload(
     return load
 
 
+def deferred_workload(
+    workload_seconds: np.ndarray,
+    is_open: np.ndarray,
+    interval_minutes: int,
+    target: ServiceTarget,
+) -> Workload:
+    """Deferred work as the scheduler's cumulative workload, in agent-minutes on the queue.
+
+    Each interval's work (contacts x AHT, divided by the occupancy cap) arrives in that
+    interval. The target share (`service_level`, e.g. 90 %) falls due at the end of the last
+    open interval of its response window (see `backlog.due_intervals`); the rest by the last
+    open interval of the period, so all of it is done in the period. Work whose window runs
+    past the period's end is not due in it (the next period's roster is judged on it) but
+    may be started. Running totals are rounded up to whole agent-minutes.
+    """
+    _check_target(target)
+    seconds = np.clip(np.nan_to_num(np.asarray(workload_seconds, dtype=float)), 0.0, None)
+    is_open = np.asarray(is_open, dtype=bool)
+    n = seconds.size
+    if is_open.size != n:
+        raise ValueError(f"need {n} opening flags, not {is_open.size}")
+    minutes = seconds / 60 / target.max_occupancy
+    window = max(1, target.response_minutes // interval_minutes)
+    due_at = due_intervals(is_open, window)
+    due = np.zeros(n)
+    inside = (due_at < n) & (minutes > 0)
+    np.add.at(due, due_at[inside], target.service_level * minutes[inside])
+    if inside.any():
+        due[np.flatnonzero(is_open)[-1]] += float((1 - target.service_level)
+                                                   * minutes[inside].sum())
+    return Workload(arrived=_rounded_increments(minutes), due=_rounded_increments(due),
+                    window_intervals=window)
+
+
+def with_deferred_workload(
+    problem: Problem,
+    workload_seconds: Mapping[str, np.ndarray],
+    targets: Mapping[str, ServiceTarget],
+) -> Problem:
+    """The problem with its email queues judged by cumulative workload instead of peaks.
+
+    `workload_seconds[queue]` is contacts x AHT per interval of the grid; queues it lacks
+    have no work.
+    """
+    n = problem.grid.n_intervals
+    workload = {
+        q.key: deferred_workload(workload_seconds.get(q.key, np.zeros(n)), np.array(
+            problem.is_open[q.key]), problem.grid.interval_minutes, targets[q.key])
+        for q in problem.queues if q.channel == "email"
+    }
+    return replace(problem, workload={**problem.workload, **workload})
+
+
+def _rounded_increments(values: np.ndarray) -> tuple[int, ...]:
+    """Integer increments whose running totals are the running totals of `values`, rounded up."""
+    totals = np.ceil(np.cumsum(values) - TOLERANCE).astype(np.int64)
+    totals = np.maximum.accumulate(np.maximum(totals, 0))
+    return tuple(np.diff(totals, prepend=0).tolist())
+
+
 def requirement_frame(
     forecast: pd.DataFrame,
     targets: Mapping[str, ServiceTarget],
@@ -265,6 +372,7 @@ def requirement_frame(
     raw = np.zeros(n, dtype=np.int64)
     required = np.zeros(n, dtype=np.int64)
     model = np.empty(n, dtype=object)
+    abandon = np.full(n, np.nan)  # expected share of callers hanging up (Erlang A queues)
     # Erlang inputs for all voice and chat rows with contacts, solved in one vectorised pass.
     erl_rows: list[np.ndarray] = []
     erl_service: list[np.ndarray] = []
@@ -287,7 +395,12 @@ def requirement_frame(
             required[rows] = _shrink_array(raw_q, target.shrinkage)
         elif channel in ("voice", "chat"):
             model[rows] = "erlang_c" if channel == "voice" else "chat_concurrency"
-            busy = rows[contacts[rows] > 0]
+            if channel == "voice" and target.patience_seconds > 0:
+                model[rows] = "erlang_a"
+                abandon[rows] = 0.0
+            open_mask = _open_mask(frame["interval_start"].iloc[rows], opening_hours, queue,
+                                   timezone)
+            busy = rows[(contacts[rows] > 0) & open_mask]  # closed intervals need nobody
             service = aht[busy] / (target.concurrency if channel == "chat" else 1)
             erl_rows.append(busy)
             erl_service.append(service)
@@ -304,6 +417,9 @@ def requirement_frame(
         shrink = np.array([t.shrinkage for t in erl_target], dtype=float)
         a = contacts[rows] * service / (interval_minutes * 60)
         raw_e = _smallest_agents(a, service, answer, sl, occ)
+        for i in np.flatnonzero(model[rows] == "erlang_a"):
+            raw_e[i], abandon[rows[i]] = _erlang_a_row(
+                contacts[rows[i]], service[i], interval_minutes, erl_target[i], int(raw_e[i]))
         raw[rows] = raw_e
         for s in np.unique(shrink):
             pick = shrink == s
@@ -312,7 +428,19 @@ def requirement_frame(
     frame["model"] = model
     frame["raw_agents"] = raw
     frame["required_agents"] = required
+    frame["abandon_share"] = abandon
     return frame
+
+
+def _erlang_a_row(contacts: float, aht_seconds: float, interval_minutes: int,
+                  target: ServiceTarget, erlang_c_agents: int) -> tuple[int, float]:
+    """Erlang A raw agents for one interval (searched from the Erlang C answer) and abandonment."""
+    agents = raw_agents_erlang_a(contacts, aht_seconds, interval_minutes, target.answer_seconds,
+                                 target.service_level, target.max_occupancy,
+                                 target.patience_seconds, start=erlang_c_agents)
+    result = erlang_a(contacts, aht_seconds, interval_minutes, agents, target.answer_seconds,
+                      target.patience_seconds)
+    return agents, result.abandon_probability
 
 
 def _check_target(target: ServiceTarget) -> None:
@@ -336,15 +464,21 @@ def _shrink_array(raw: np.ndarray, shrinkage: float) -> np.ndarray:
 def _open_mask(
     starts: pd.Series, opening_hours: Mapping[str, OpeningHours] | None, queue: str, timezone: str
 ) -> np.ndarray:
-    """Which intervals of one queue are open for deferred work."""
+    """Which intervals of one queue are open, as `OpeningHours.is_open` says, vectorised."""
     if opening_hours is None or queue not in opening_hours:
         return np.ones(len(starts), dtype=bool)
     hours = opening_hours[queue]
     local = pd.DatetimeIndex(starts).tz_convert(timezone)
-    finnish = holidays.Finland(years=sorted(set(local.year)))
-    return np.array(
-        [hours.is_open(ts.to_pydatetime(), ts.date() in finnish) for ts in local], dtype=bool
-    )
+    weekday = local.day_of_week.to_numpy()
+    minute = local.hour.to_numpy() * 60 + local.minute.to_numpy()
+    opens = np.array([h[0] if h else 0 for h in hours.weekly])
+    closes = np.array([h[1] if h else 0 for h in hours.weekly])  # closed all day: [0, 0)
+    is_open = (minute >= opens[weekday]) & (minute < closes[weekday])
+    if hours.closed_on_holidays and len(local):
+        finnish = holidays.Finland(years=range(local.year.min(), local.year.max() + 1))
+        days = local.tz_localize(None).normalize().to_numpy().astype("datetime64[D]")
+        is_open &= ~np.isin(days, np.array(sorted(finnish), dtype="datetime64[D]"))
+    return is_open
 
 
 def _smallest_agents(

@@ -12,7 +12,21 @@ from flask import Flask, Response, redirect, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-from web import agent, api, api_tokens, auth, client, contracts, coordinator, forecasting
+from web import (
+    agent,
+    api,
+    api_tokens,
+    auth,
+    calculator,
+    client,
+    contracts,
+    coordinator,
+    dashboard,
+    forecasting,
+    people,
+    requirements,
+    revisions,
+)
 from web.clock import helsinki
 from web.db import close_request_session, create_schema, make_engine
 
@@ -47,9 +61,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(coordinator.bp)
     app.register_blueprint(forecasting.bp)
+    app.register_blueprint(revisions.bp)
+    app.register_blueprint(people.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(contracts.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(client.bp)
+    app.register_blueprint(requirements.bp)
+    app.register_blueprint(calculator.bp)
     app.register_blueprint(api_tokens.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing to forge

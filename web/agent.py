@@ -12,8 +12,17 @@ from web import models as m
 from web.auth import role_required
 from web.calendar import active_token, agent_for_token, issue_token, revoke_token, shifts_calendar
 from web.clock import today
+from web.compare import agent_changes
 from web.db import request_session
 from web.reports import upcoming_shifts
+from web.time_off import (
+    TimeOffError,
+    TimeOffForm,
+    cancel_request,
+    request_time_off,
+    requests_of,
+    upcoming_days_off,
+)
 
 bp = Blueprint("agent", __name__)
 FEED_PAST_DAYS = 14  # calendar apps keep a fortnight of past shifts
@@ -45,7 +54,8 @@ def shifts(agent_key: str):  # noqa: ANN201
     """An agent's published shifts from today on: the agent themself or a coordinator only."""
     agent = _visible_agent(agent_key)
     upcoming = upcoming_shifts(request_session(), agent.id, today())
-    return render_template("agent/shifts.html", agent=agent, shifts=upcoming)
+    changes = agent_changes(request_session(), agent.id, today())
+    return render_template("agent/shifts.html", agent=agent, shifts=upcoming, changes=changes)
 
 
 @bp.route("/agents/<agent_key>/shifts.ics")
@@ -88,6 +98,49 @@ def revoke_calendar_token():  # noqa: ANN201
     session.commit()
     flash("Calendar link turned off.", "ok")
     return redirect(url_for("agent.calendar"), 303)
+
+
+@bp.route("/my/time-off", methods=["GET", "POST"])
+@role_required("agent")
+def time_off():  # noqa: ANN201
+    """The agent's time-off requests and their answers; a form to ask for days off."""
+    session = request_session()
+    form = TimeOffForm()
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                request_time_off(session, agent_id=current_user.agent_id,
+                                 first=form.first_day.data, last=form.last_day.data,
+                                 reason=form.reason.data or "", today=today())
+            except TimeOffError as error:
+                form.last_day.errors.append(str(error))
+            else:
+                session.commit()
+                flash("Time off asked for. A coordinator answers it here.", "ok")
+                return redirect(url_for("agent.time_off"), 303)
+        status = 400
+    return render_template(
+        "agent/time_off.html", form=form, requests=requests_of(session, current_user.agent_id),
+        days_off=upcoming_days_off(session, current_user.agent_id, today()),
+    ), status
+
+
+@bp.route("/my/time-off/<int:time_off_id>/cancel", methods=["POST"])
+@role_required("agent")
+def cancel_time_off(time_off_id: int):  # noqa: ANN201
+    """Withdraw one's own request before it is answered."""
+    session = request_session()
+    try:
+        cancel_request(session, time_off_id, agent_id=current_user.agent_id)
+    except LookupError:
+        abort(404)
+    except TimeOffError as error:
+        flash(str(error), "error")
+        return redirect(url_for("agent.time_off"), 303)
+    session.commit()
+    flash("Request withdrawn.", "ok")
+    return redirect(url_for("agent.time_off"), 303)
 
 
 @bp.route("/calendar/<token>.ics")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from web.db import request_session
 from web.openapi import OPENAPI
 from web.planning import published_roster, utc
 from web.reports import coverage, upcoming_shifts
+from web.time_off import TimeOffError, request_time_off, requests_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -473,3 +474,90 @@ def _reason(body: dict) -> str:
     if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\r\t" for c in value):
         raise ApiError(400, "must not hold control characters", "reason")
     return value
+
+
+TIME_OFF_FIELDS = ("first_day", "last_day", "reason")
+TIME_OFF_STATUSES = ("requested", "approved", "declined", "cancelled")
+
+
+def _time_off_json(row: m.TimeOffRequest, agent_key: str) -> dict[str, Any]:
+    """A time-off request as the API shows it."""
+    return {
+        "id": row.id,
+        "agent": agent_key,
+        "first_day": row.first_day.isoformat(),
+        "last_day": row.last_day.isoformat(),
+        "reason": row.reason,
+        "status": row.status,
+        "answer": row.answer,
+        "created_at": _iso(row.created_at),
+        "decided_at": _iso(row.decided_at) if row.decided_at else None,
+    }
+
+
+def _calling_agent() -> m.Agent:
+    """The agent the calling (agent) token belongs to."""
+    user = _require_role("agent")
+    agent = request_session().get(m.Agent, user.agent_id) if user.agent_id else None
+    if agent is None:
+        raise ApiError(404, "this login is not linked to an agent")
+    return agent
+
+
+@bp.get("/my/time-off")
+def my_time_off() -> Response:
+    """The calling agent's time-off requests, newest first, with their answers (agents)."""
+    agent = _calling_agent()
+    rows = requests_of(request_session(), agent.id)
+    return jsonify(requests=[_time_off_json(r, agent.key) for r in rows])
+
+
+@bp.post("/my/time-off")
+def create_time_off():  # noqa: ANN201
+    """Ask for days off (agents): first and last day inclusive, today or later."""
+    agent = _calling_agent()
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    for name in body:
+        if name not in TIME_OFF_FIELDS:
+            raise ApiError(400, f"unknown field; expected {', '.join(TIME_OFF_FIELDS)}", name)
+    first, last = _day(body, "first_day"), _day(body, "last_day")
+    reason = body.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 300 or any(
+            unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\r\t" for c in reason):
+        raise ApiError(400, "at most 300 characters of text", "reason")
+    session = request_session()
+    try:
+        row = request_time_off(session, agent_id=agent.id, first=first, last=last,
+                               reason=reason, today=today())
+    except TimeOffError as error:
+        raise ApiError(400, str(error), error.field) from error
+    session.commit()
+    response = jsonify(_time_off_json(row, agent.key))
+    response.headers["Location"] = f"{request.path}/{row.id}"
+    return response, 201
+
+
+def _day(body: dict, name: str) -> date:
+    """A required ISO 8601 date (YYYY-MM-DD)."""
+    value = body.get(name)
+    if not isinstance(value, str) or len(value) != 10:
+        raise ApiError(400, "required: a date as YYYY-MM-DD", name)
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ApiError(400, "required: a date as YYYY-MM-DD", name) from error
+
+
+@bp.get("/time-off-requests")
+def time_off_requests() -> Response:
+    """Every agent's time-off requests, newest first; ?status= filters (coordinators)."""
+    _require_role("coordinator")
+    status = request.args.get("status")
+    if status is not None and status not in TIME_OFF_STATUSES:
+        raise ApiError(400, f"one of {', '.join(TIME_OFF_STATUSES)}", "status")
+    session = request_session()
+    keys = {a.id: a.key for a in session.exec(select(m.Agent))}
+    rows = [r for r in requests_of(session) if status is None or r.status == status]
+    return jsonify(requests=[_time_off_json(r, keys[r.agent_id]) for r in rows])

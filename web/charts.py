@@ -12,10 +12,14 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _step_path(values: Sequence[float], x0: float, dx: float, y: callable) -> str:
     """An SVG path that steps through `values`, one step per interval."""
+    xs = [f"{x0 + i * dx:.1f}" for i in range(len(values) + 1)]
+    heights: dict[float, str] = {}  # few distinct values: format each height once
     parts = []
     for i, v in enumerate(values):
-        parts.append(f"{'M' if i == 0 else 'L'}{x0 + i * dx:.1f},{y(v):.1f}")
-        parts.append(f"L{x0 + (i + 1) * dx:.1f},{y(v):.1f}")
+        h = heights.get(v)
+        if h is None:
+            h = heights[v] = f"{y(v):.1f}"
+        parts.append(f"{'M' if i == 0 else 'L'}{xs[i]},{h} L{xs[i + 1]},{h}")
     return " ".join(parts)
 
 
@@ -145,6 +149,69 @@ def forecast_svg(
         f'<text class="legend" x="{left}" y="14"><tspan class="l-actual">— actual</tspan>  '
         '<tspan class="l-predicted">— forecast</tspan>  '
         '<tspan class="l-band">■ 80 % band</tspan></text>'
+    )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def forecast_coverage_svg(
+    starts: Sequence[datetime],
+    contacts: Sequence[float],
+    scheduled: Sequence[int],
+    required: Sequence[int],
+    *,
+    title: str,
+    width: int = 960,
+    height: int = 240,
+) -> Markup:
+    """Forecast contacts (line, right axis) over scheduled agents (filled) and required
+    agents (line), both on the left axis: when the contacts come, and who is there for them."""
+    left, right, top, bottom = 36, 44, 22, 28
+    n = max(1, len(starts))
+    agents_peak = max([1, *required, *scheduled])
+    contacts_peak = max([1.0, *contacts])
+    dx = (width - left - right) / n
+    plot_h = height - top - bottom
+
+    def y_agents(v: float) -> float:
+        return top + plot_h - v / agents_peak * plot_h
+
+    def y_contacts(v: float) -> float:
+        return top + plot_h - v / contacts_peak * plot_h
+
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    area = _step_path(scheduled, left, dx, y_agents)
+    out.append(f'<path class="scheduled" d="{area} L{left + n * dx:.1f},{y_agents(0):.1f} '
+               f'L{left:.1f},{y_agents(0):.1f} Z"/>')
+    out.append(f'<path class="required" d="{_step_path(required, left, dx, y_agents)}"/>')
+    points = " ".join(f"{left + (i + 0.5) * dx:.1f},{y_contacts(v):.1f}"
+                      for i, v in enumerate(contacts))
+    out.append(f'<polyline class="contacts" points="{points}"/>')
+    step = max(1, agents_peak // 4)
+    for v in range(0, agents_peak + 1, step):
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y_agents(v):.1f}" '
+                   f'y2="{y_agents(v):.1f}"/><text class="tick" x="{left - 4}" '
+                   f'y="{y_agents(v) + 4:.1f}" text-anchor="end">{v}</text>')
+    for share in (0.0, 0.5, 1.0):
+        v = contacts_peak * share
+        out.append(f'<text class="tick contacts-tick" x="{width - right + 4}" '
+                   f'y="{y_contacts(v) + 4:.1f}">{v:.0f}</text>')
+    for i, start in enumerate(starts):
+        if i == 0 or start.date() != starts[i - 1].date():
+            x = left + i * dx
+            label = f"{WEEKDAYS[start.weekday()]} {start.day}.{start.month}."
+            out.append(f'<line class="day" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" '
+                       f'y2="{height - bottom}"/><text class="tick" x="{x + 3:.1f}" '
+                       f'y="{height - 10}">{label}</text>')
+    out.append(
+        f'<text class="legend" x="{left}" y="14">'
+        '<tspan class="l-scheduled">■ scheduled agents</tspan>  '
+        '<tspan class="l-required">— required agents</tspan>  '
+        '<tspan class="l-contacts">— forecast contacts (right axis)</tspan></text>'
     )
     out.append("</svg>")
     return Markup("".join(out))

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from wtforms.fields.choices import SelectChoice
 
 from web import models as m
 from web.auth import role_required
-from web.capacity import CapacityRequestForm, create_request, requests_of
-from web.charts import coverage_svg
-from web.clock import today
+from web.capacity import (
+    CapacityRequestForm,
+    already_submitted,
+    create_request,
+    request_coverage,
+    requests_of,
+)
+from web.charts import forecast_coverage_svg
+from web.clock import helsinki_day, today
 from web.db import request_session
+from web.outlook import client_outlook, upcoming_published
 from web.planning import published_roster
-from web.reports import coverage, daily_coverage
+from web.reports import daily_coverage
 
 bp = Blueprint("client", __name__)
 
@@ -42,26 +52,64 @@ def my_requests():  # noqa: ANN201
 @bp.route("/clients/<client_key>/coverage")
 @role_required("client", "coordinator")
 def coverage_page(client_key: str):  # noqa: ANN201
-    """Requirement vs scheduled agents for one client's queues only, in the current roster."""
+    """One client's own queues in a published week: forecast vs coverage, projected service
+    level per day, planned billable hours, and what became of its approved requests."""
     session = request_session()
     client = _visible_client(client_key)
-    roster = published_roster(session, today()) or published_roster(session)
+    weeks = upcoming_published(session, today())
+    roster = _chosen_week(weeks) or published_roster(session, today()) or published_roster(
+        session)
     if roster is None:
-        return render_template("client/coverage.html", client=client, roster=None)
-    queues = coverage(session, roster, client_id=client.id)
+        return render_template("client/coverage.html", client=client, roster=None, weeks=[])
+    outlook = client_outlook(session, client, roster)
     charts = {
-        qc.queue.key: coverage_svg(qc.starts, qc.required, qc.scheduled, title=qc.queue.name)
-        for qc in queues
+        qc.queue.key: forecast_coverage_svg(qc.starts, qc.forecast_contacts, qc.scheduled,
+                                            qc.required, title=qc.queue.name)
+        for qc in outlook.queues
     }
+    end = roster.start_day + timedelta(days=roster.days)
+    in_period = [r for r in requests_of(session, client.id)
+                 if r.status == "approved" and roster.start_day <= helsinki_day(r.start) < end]
     return render_template(
         "client/coverage.html",
         client=client,
         roster=roster,
-        queues=queues,
+        weeks=weeks,
+        outlook=outlook,
+        outcomes=request_coverage(session, in_period),
+        queue_names={qc.queue.id: qc.queue.name for qc in outlook.queues},
         charts=charts,
-        daily=daily_coverage(queues),
+        daily={d.day: d for d in daily_coverage(outlook.queues)},
         hours_per_interval=roster.interval_minutes / 60,
     )
+
+
+def _file_request(form: CapacityRequestForm, client: m.Client):  # noqa: ANN202
+    """Store a validated request once: a repeated submission of the same form adds nothing."""
+    session = request_session()
+    back = redirect(url_for("client.capacity_requests", client_key=client.key), 303)
+    if already_submitted(session, form, user_id=current_user.id) is None:
+        create_request(session, form, client_id=client.id, user_id=current_user.id)
+        try:
+            session.commit()
+        except IntegrityError:  # the same form arrived twice at once: the other one was first
+            session.rollback()
+        else:
+            flash("Request sent. The coordinators will answer it here.", "ok")
+            return back
+    flash("This form was already sent: the request is listed below, once.", "ok")
+    return back
+
+
+def _chosen_week(weeks: list[m.Roster]) -> m.Roster | None:
+    """The published week named in ?week= (404 when it names none)."""
+    wanted = request.args.get("week")
+    if wanted is None:
+        return None
+    found = next((r for r in weeks if r.start_day.isoformat() == wanted), None)
+    if found is None:
+        abort(404)
+    return found
 
 
 def _visible_client(client_key: str) -> m.Client:
@@ -87,15 +135,18 @@ def capacity_requests(client_key: str):  # noqa: ANN201
         if current_user.role != "client":
             abort(403)
         if form.validate():
-            create_request(session, form, client_id=client.id, user_id=current_user.id)
-            session.commit()
-            flash("Request sent. The coordinators will answer it here.", "ok")
-            return redirect(url_for("client.capacity_requests", client_key=client.key), 303)
+            return _file_request(form, client)
+        if form.submission.errors:  # a stale or forged page: a fresh token for the retry
+            form.new_submission()
+    else:
+        form.new_submission()
     names = {q.id: q.name for q in queues}
+    requests = requests_of(session, client.id)
     return render_template(
         "client/requests.html",
         client=client,
         form=form,
-        requests=requests_of(session, client.id),
+        requests=requests,
+        outcomes=request_coverage(session, requests),
         queue_names=names,
     ), (400 if form.errors else 200)

@@ -25,3 +25,10 @@ def helsinki(instant: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=ZoneInfo("UTC"))
     return instant.astimezone(ZoneInfo(SITE_TIMEZONE)).strftime(fmt)
+
+
+def helsinki_day(instant: datetime) -> date:
+    """The site's local date of a stored instant."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=ZoneInfo("UTC"))
+    return instant.astimezone(ZoneInfo(SITE_TIMEZONE)).date()

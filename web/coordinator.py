@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from flask import (
@@ -14,19 +15,27 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as browser_session
 from flask_login import current_user
 from sqlmodel import col, select
 
-from forecasts.history import HistoryError
+from forecasts.history import MAX_REPORTED_PROBLEMS, HistoryError
 from web import models as m
 from web.auth import role_required
 from web.capacity import AnswerForm, answer_request, requests_of
 from web.charts import coverage_svg
-from web.clock import today
+from web.clock import helsinki_day, today
+from web.compare import published_counterpart
 from web.db import request_session
 from web.history_import import import_history_csv
-from web.jobs import mark_stale_jobs, request_cancel, start_job, submit_plan_job
-from web.planning import PublishError, grid_of, publish_and_commit
+from web.jobs import (
+    mark_stale_jobs,
+    request_cancel,
+    start_job,
+    submit_plan_job,
+    submit_replan_job,
+)
+from web.planning import PublishError, grid_of, publish_and_commit, published_roster
 from web.reports import coverage, roster_week
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -62,6 +71,8 @@ def roster():  # noqa: ANN201
         "coordinator/roster.html",
         roster=chosen,
         rosters=rosters,
+        counterpart=published_counterpart(request_session(), chosen)
+        if chosen.status == "draft" else None,
         days=grid_of(chosen).day_list,
         rows=rows,
         staffed=sum(1 for r in rows if r.shifts_by_day),
@@ -118,48 +129,102 @@ def request_inbox():  # noqa: ANN201
 
 @bp.route("/requests/<int:request_id>/answer", methods=["POST"])
 def answer(request_id: int):  # noqa: ANN201
-    """Approve or decline a capacity request."""
+    """Approve (and re-plan the published roster at once, if asked) or decline a request."""
     session = request_session()
     form = AnswerForm()
     if not form.validate():
         flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("coordinator.request_inbox"), 303)
     try:
-        answered = answer_request(session, request_id, form)
+        answered = answer_request(session, request_id, form, username=current_user.username)
     except LookupError:
         abort(404)
     except ValueError as error:
         flash(str(error), "error")
         return redirect(url_for("coordinator.request_inbox"), 303)
+    job = None
+    if answered.status == "approved" and form.replan.data:
+        base = published_roster(session, helsinki_day(answered.start))
+        if base is not None:
+            job = submit_replan_job(session, base_roster_id=base.id,
+                                    time_limit_seconds=form.time_limit_seconds.data or 30,
+                                    created_by=current_user.username,
+                                    capacity_request_id=answered.id)
     session.commit()
-    flash(f"Request {answered.id} {answered.status}.", "ok")
+    if job is not None:
+        start_job(current_app.extensions["vuoro_engine"], job.id,
+                  redis_url=current_app.config.get("REDIS_URL"))
+        flash(f"Request {answered.id} approved: re-planning the published roster, keeping as "
+              "many shifts as it can. Review the changes, then publish.", "ok")
+        return redirect(url_for("coordinator.job", job_id=job.id), 303)
+    if answered.status == "approved":
+        flash(f"Request {answered.id} approved: the next plan or re-plan of that week adds it.",
+              "ok")
+    else:
+        flash(f"Request {answered.id} declined.", "ok")
     return redirect(url_for("coordinator.request_inbox"), 303)
 
 
 @bp.route("/history", methods=["GET", "POST"])
 def history_upload():  # noqa: ANN201
     """Upload a contact-history CSV: validated whole, stored whole or not at all."""
+    page = {"max_listed": MAX_REPORTED_PROBLEMS, "rejected": (), "rejected_total": 0}
     if request.method == "POST":
         upload = request.files.get("history")
         if upload is None or not upload.filename:
             flash("Choose a CSV file to upload.", "error")
-            return render_template("coordinator/history.html"), 400
+            return render_template("coordinator/history.html", **page), 400
         session = request_session()
         try:
-            text = upload.read().decode("utf-8-sig")
+            text = _utf8_text(upload.read())
             report = import_history_csv(session, text)
             session.commit()
-        except (HistoryError, UnicodeDecodeError) as error:
+        except HistoryError as error:
             session.rollback()
             flash(f"Nothing was imported: {error}", "error")
-            return render_template("coordinator/history.html"), 400
+            page |= {"rejected": error.problems, "rejected_total": error.total,
+                     "filename": upload.filename}
+            return render_template("coordinator/history.html", **page), 400
         flash(
             f"Imported {report.rows:,} intervals for {len(report.queues)} queues "
             f"({report.replaced:,} replaced), {report.first:%d.%m.%Y} to {report.last:%d.%m.%Y}.",
             "ok",
         )
+        browser_session["history_quality"] = list(report.quality)
         return redirect(url_for("coordinator.history_upload"), 303)
-    return render_template("coordinator/history.html")
+    page["quality"] = browser_session.pop("history_quality", None)
+    return render_template("coordinator/history.html", **page)
+
+
+def _utf8_text(data: bytes) -> str:
+    """An upload's bytes as text; a file that is not UTF-8 is refused saying where."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise HistoryError(
+            f"line {line}: the file is not UTF-8 text (byte 0x{data[error.start]:02x}); "
+            "save it as 'CSV UTF-8' and upload it again"
+        ) from error
+
+
+def _plan_fields(form) -> tuple[date, int, float]:  # noqa: ANN001
+    """The plan form's first day, days and solver time limit (ValueError says which is wrong)."""
+    try:
+        start_day = date.fromisoformat(form.get("start_day", "").strip())
+    except ValueError:
+        raise ValueError("the first day must be a date (YYYY-MM-DD)") from None
+    try:
+        days = int(form.get("days", "7").strip())
+    except ValueError:
+        raise ValueError("days must be a whole number from 1 to 28") from None
+    try:
+        limit = float(form.get("time_limit_seconds", "60").strip())
+    except ValueError:
+        raise ValueError("the solver time limit must be a number of seconds") from None
+    if not math.isfinite(limit):
+        raise ValueError("the solver time limit must be a number of seconds")
+    return start_day, days, limit
 
 
 @bp.route("/plan", methods=["GET", "POST"])
@@ -168,11 +233,11 @@ def plan():  # noqa: ANN201
     session = request_session()
     if request.method == "POST":
         try:
-            start_day = date.fromisoformat(request.form.get("start_day", ""))
-            days = int(request.form.get("days", "7"))
-            limit = float(request.form.get("time_limit_seconds", "60"))
+            start_day, days, limit = _plan_fields(request.form)
+            kind = "forecast" if request.form.get("what") == "forecast" else "plan"
             job = submit_plan_job(session, start_day=start_day, days=days,
-                                  time_limit_seconds=limit, created_by=current_user.username)
+                                  time_limit_seconds=limit, created_by=current_user.username,
+                                  kind=kind)
         except ValueError as error:
             flash(f"Cannot plan that: {error}", "error")
             return redirect(url_for("coordinator.plan"), 303)

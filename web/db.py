@@ -53,11 +53,30 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision` through the migrations (idempotent)."""
+    """Bring the schema up to `revision` through the migrations (idempotent).
+
+    On SQLite, altering a table means copying it into a new one and dropping the old (Alembic's
+    batch mode), which foreign-key enforcement forbids while other rows point at it; so keys
+    are checked once after the whole upgrade instead, and any dangling one undoes it all.
+    """
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:  # only outside a transaction does this pragma take effect
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if dangling:
+                        raise RuntimeError(f"the upgrade left dangling foreign keys: {dangling}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def create_schema(engine: Engine) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from web import models as m
 from web.auth import role_required
@@ -52,14 +52,29 @@ def forecast_page():  # noqa: ANN201
         abort(404)
     latest = session.exec(select(m.Forecast).order_by(col(m.Forecast.version).desc())).first()
     chart = view = None
+    models: list[tuple[str, float]] = []
     if latest is not None:
         view = forecast_vs_actual(session, queue, latest)
         chart = forecast_svg(view.starts, view.predicted, view.low, view.high, view.actual,
                              title=f"{queue.name}: forecast v{latest.version} vs actual")
+        models = _models_used(session, latest, queue)
     status = 400 if form.errors else 200
     return render_template("coordinator/forecast.html", queues=queues, queue=queue,
-                           forecast=latest, chart=chart, form=form,
+                           forecast=latest, chart=chart, form=form, models=models,
                            overrides=all_overrides(session)), status
+
+
+def _models_used(session, forecast: m.Forecast, queue: m.Queue) -> list[tuple[str, float]]:  # noqa: ANN001
+    """How a stored forecast forecast a queue: each model note and on how many days."""
+    rows = session.exec(
+        select(m.ForecastInterval.model, func.count())
+        .where(m.ForecastInterval.forecast_id == forecast.id,
+               m.ForecastInterval.queue_id == queue.id)
+        .group_by(m.ForecastInterval.model)
+    ).all()
+    per_day = 1440 / forecast.interval_minutes
+    return sorted(((note, round(count / per_day, 1)) for note, count in rows),
+                  key=lambda item: -item[1])
 
 
 @bp.route("/overrides/<int:override_id>/withdraw", methods=["POST"])

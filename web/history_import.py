@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from forecasts.history import HistoryError, history_interval_minutes, read_history_text
 from forecasts.history import resample_history as resample
+from forecasts.quality import check_history
 from web import models as m
 
 STORED_INTERVAL_MINUTES = 30
@@ -25,6 +26,7 @@ class ImportReport:
     last: pd.Timestamp
     replaced: int
     source_interval_minutes: int
+    quality: tuple[str, ...] = ()  # missing intervals and outliers, in words (forecasts.quality)
 
 
 def import_history_csv(session: Session, text: str) -> ImportReport:
@@ -42,9 +44,19 @@ def import_history_csv(session: Session, text: str) -> ImportReport:
             f"no such queue configured: {', '.join(unknown)} "
             "(client-channel-language must match a queue)"
         )
-    source_minutes = history_interval_minutes(frame) if len(frame) > 1 else STORED_INTERVAL_MINUTES
+    try:
+        source_minutes = history_interval_minutes(frame)
+    except ValueError:  # one row per queue: nothing tells the interval; take it as stored
+        source_minutes = STORED_INTERVAL_MINUTES
+    try:
+        quality = tuple(check_history(frame).summary(STORED_INTERVAL_MINUTES))
+    except ValueError:  # a single row per queue: nothing to judge
+        quality = ()
     if source_minutes < STORED_INTERVAL_MINUTES:
-        frame = resample(frame, STORED_INTERVAL_MINUTES)
+        try:
+            frame = resample(frame, STORED_INTERVAL_MINUTES)
+        except ValueError as error:  # e.g. 20-minute intervals do not add up to 30
+            raise HistoryError(f"column 'interval_start': {error}") from error
     elif source_minutes > STORED_INTERVAL_MINUTES:
         raise HistoryError(
             f"history comes in {source_minutes}-minute intervals; "
@@ -84,4 +96,5 @@ def import_history_csv(session: Session, text: str) -> ImportReport:
         last=frame["interval_start"].max(),
         replaced=replaced,
         source_interval_minutes=source_minutes,
+        quality=quality,
     )

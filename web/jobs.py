@@ -9,40 +9,74 @@ run writes nothing until its single final transaction, nothing else changes.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import time
 from datetime import date, timedelta
 
 from redis import Redis
 from rq import Queue
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from scheduler.domain import SolveResult
 from scheduler.grid import Grid
+from scheduler.replan import Replan
 from web import models as m
 from web.db import make_engine
-from web.pipeline import PlanningCancelled, plan_period
+from web.pipeline import PlanningCancelled, PlanningError, forecast_period, plan_period
 from web.planning import utc
+from web.replanning import replan_published
 
 PROGRESS_EVERY_SECONDS = 1.0
 HEARTBEAT_SECONDS = 5.0
 STALE_AFTER_SECONDS = 30.0  # no heartbeat for this long: the worker is gone
 INTERVAL_MINUTES = 30
 QUEUE_NAME = "vuoro"
+JOB_OVERHEAD_SECONDS = 600.0  # a run's budget beyond the solver's limit: forecast, staff, save
+RQ_GRACE_SECONDS = 60.0  # RQ kills a work horse this long after the job's own budget
+LOG = logging.getLogger(__name__)
 
 
 def submit_plan_job(
-    session: Session, *, start_day: date, days: int, time_limit_seconds: float, created_by: str
+    session: Session, *, start_day: date, days: int, time_limit_seconds: float, created_by: str,
+    kind: str = "plan",
 ) -> m.Job:
-    """Queue a planning job for a period (the caller commits, then starts it)."""
+    """Queue a planning job (kind "plan") or a forecast-only one ("forecast") for a period
+    (the caller commits, then starts it)."""
+    if kind not in ("plan", "forecast"):
+        raise ValueError("a run plans a roster or only forecasts")
     if start_day.weekday() != 0:
         raise ValueError("a planning period starts on a Monday")
     if not 1 <= days <= 28:
         raise ValueError("a planning period is 1 to 28 days")
     if not 5 <= time_limit_seconds <= 900:
         raise ValueError("the solver time limit is 5 to 900 seconds")
-    job = m.Job(start_day=start_day, days=days, time_limit_seconds=time_limit_seconds,
-                created_by=created_by, message="queued")
+    job = m.Job(kind=kind, start_day=start_day, days=days,
+                time_limit_seconds=time_limit_seconds, created_by=created_by, message="queued")
+    session.add(job)
+    return job
+
+
+def submit_replan_job(
+    session: Session,
+    *,
+    base_roster_id: int,
+    time_limit_seconds: float,
+    created_by: str,
+    capacity_request_id: int | None = None,
+) -> m.Job:
+    """Queue a re-plan of a published roster's period (the caller commits, then starts it)."""
+    base = session.get(m.Roster, base_roster_id)
+    if base is None or base.status != "published":
+        raise ValueError("only a published roster can be re-planned")
+    if not 5 <= time_limit_seconds <= 900:
+        raise ValueError("the solver time limit is 5 to 900 seconds")
+    job = m.Job(kind="replan", start_day=base.start_day, days=base.days,
+                time_limit_seconds=time_limit_seconds, created_by=created_by, message="queued",
+                base_roster_id=base_roster_id, capacity_request_id=capacity_request_id)
     session.add(job)
     return job
 
@@ -63,10 +97,18 @@ def enqueue_on_redis(
         with Session(make_engine(database_url)) as session:
             limit = session.get(m.Job, job_id).time_limit_seconds
         rq_job = Queue(queue, connection=connection).enqueue(
-            run_plan_job_at, database_url, job_id, job_timeout=int(limit) + 600,
-            job_id=f"vuoro-plan-{job_id}",
+            run_plan_job_at, database_url, job_id,
+            job_timeout=int(job_budget_seconds(limit) + RQ_GRACE_SECONDS),
+            # one Redis serves many databases (test sessions, staging): the id names both,
+            # or one database's job 1 would overwrite another's arguments
+            job_id=f"vuoro-plan-{_database_tag(database_url)}-{job_id}",
         )
         return rq_job.id
+
+
+def _database_tag(database_url: str) -> str:
+    """A short, stable tag of a database URL."""
+    return hashlib.sha256(database_url.encode()).hexdigest()[:12]
 
 
 def run_plan_job_at(database_url: str, job_id: int) -> None:
@@ -93,19 +135,31 @@ def request_cancel(session: Session, job_id: int) -> m.Job:
         raise LookupError(f"job {job_id} does not exist")
     if job.status in ("queued", "running"):
         job.cancel_requested = True
-        job.message = "cancelling: the solver stops at its time limit, then nothing is saved"
+        job.message = "cancelling: the run stops within a second or two and saves nothing"
         session.add(job)
     return job
 
 
-def _update(engine: Engine, job_id: int, **fields: object) -> None:
-    """Write job fields in their own short transaction (readers see progress at once)."""
+def _update(
+    engine: Engine, job_id: int, *, when: tuple[str, ...] = ("running",), **fields: object
+) -> bool:
+    """Write job fields if the job's status is one of `when`, in its own short transaction.
+
+    The condition makes every transition one-way: once a job has failed (timed out, or its
+    worker was declared dead) or finished, a late progress report cannot revive it.
+    """
+    with engine.begin() as connection:
+        done = connection.execute(
+            update(m.Job).where(m.Job.id == job_id, col(m.Job.status).in_(when)).values(**fields)
+        )
+    return done.rowcount == 1
+
+
+def _stop_wanted(engine: Engine, job_id: int) -> bool:
+    """Whether the job should stop: a coordinator cancelled it, or it is no longer running."""
     with Session(engine) as session:
         job = session.get(m.Job, job_id)
-        for name, value in fields.items():
-            setattr(job, name, value)
-        session.add(job)
-        session.commit()
+        return job is None or job.cancel_requested or job.status != "running"
 
 
 def _cancel_requested(engine: Engine, job_id: int) -> bool:
@@ -114,21 +168,46 @@ def _cancel_requested(engine: Engine, job_id: int) -> bool:
         return bool(session.get(m.Job, job_id).cancel_requested)
 
 
-def run_plan_job(engine: Engine, job_id: int) -> None:
-    """Forecast, staff and roster the job's period; record success, failure or cancel."""
+def job_budget_seconds(time_limit_seconds: float) -> float:
+    """How long a whole run may take: the solver's limit plus forecasting and saving."""
+    return time_limit_seconds + JOB_OVERHEAD_SECONDS
+
+
+def _time_out(engine: Engine, job_id: int, budget_seconds: float) -> None:
+    """Fail a job still running past its budget; its run then saves nothing."""
+    _update(engine, job_id, status="failed", finished_at=m.utcnow(),
+            message=f"timed out: the run took longer than its budget of {budget_seconds:.0f} s "
+                    "(solver time limit plus forecasting and saving); nothing was saved")
+
+
+def run_plan_job(engine: Engine, job_id: int, *, budget_seconds: float | None = None) -> None:
+    """Forecast, staff and roster the job's period; record success, failure, cancel or timeout.
+
+    A watchdog fails the job once it runs past its budget (default: the solver's time limit
+    plus JOB_OVERHEAD_SECONDS); the run stops at its next check and saves nothing. The draft
+    and the job's success are written in one transaction, and only while the job still runs,
+    so a job shown as failed or cancelled never leaves a roster behind.
+    """
     with Session(engine) as session:
         job = session.get(m.Job, job_id)
         grid = Grid(job.start_day, job.days, INTERVAL_MINUTES)
         limit = job.time_limit_seconds
+        kind, base_roster_id = job.kind, job.base_roster_id
+    budget = job_budget_seconds(limit) if budget_seconds is None else budget_seconds
     if _cancel_requested(engine, job_id):
-        _update(engine, job_id, status="cancelled", finished_at=m.utcnow(), message="cancelled")
+        _update(engine, job_id, when=("queued",), status="cancelled", finished_at=m.utcnow(),
+                message="cancelled")
         return
-    _update(engine, job_id, status="running", started_at=m.utcnow(), heartbeat_at=m.utcnow(),
-            message="forecasting and staffing")
+    if not _update(engine, job_id, when=("queued",), status="running", started_at=m.utcnow(),
+                   heartbeat_at=m.utcnow(), message="forecasting and staffing"):
+        return  # already taken, failed or cancelled: never run a job twice
     last = [0.0]
     beating = threading.Event()
     heart = threading.Thread(target=_heartbeat, args=(engine, job_id, beating), daemon=True)
     heart.start()
+    watchdog = threading.Timer(budget, _time_out, args=(engine, job_id, budget))
+    watchdog.daemon = True
+    watchdog.start()
 
     def progress(seconds: float, objective: float, bound: float) -> None:
         now = time.monotonic()
@@ -137,32 +216,76 @@ def run_plan_job(engine: Engine, job_id: int) -> None:
             _update(engine, job_id, progress=min(0.99, seconds / limit),
                     message=f"solving: objective {objective:,.0f} after {seconds:.0f} s")
 
+    def claim_success(
+        session: Session, roster: m.Roster, result: SolveResult, detail: str = ""
+    ) -> None:
+        """Mark the job succeeded in the transaction that saves its draft, if it still runs."""
+        penalties = ", ".join(f"{k} {v:,}" for k, v in result.penalties.items())
+        done = session.execute(
+            update(m.Job)
+            .where(m.Job.id == job_id, m.Job.status == "running", ~col(m.Job.cancel_requested))
+            .values(status="succeeded", progress=1.0, finished_at=m.utcnow(),
+                    roster_id=roster.id,
+                    message=f"draft roster #{roster.id}: {result.status}{detail}, "
+                            f"{penalties}")
+        )
+        if done.rowcount != 1:
+            raise PlanningCancelled("the run was stopped before it saved: nothing was saved")
+
+    def claim_forecast(
+        session: Session, forecast: m.Forecast, requirement: m.Requirement
+    ) -> None:
+        """Mark a forecast-only job succeeded in the transaction that stores the forecast."""
+        done = session.execute(
+            update(m.Job)
+            .where(m.Job.id == job_id, m.Job.status == "running", ~col(m.Job.cancel_requested))
+            .values(status="succeeded", progress=1.0, finished_at=m.utcnow(),
+                    message=f"forecast v{forecast.version} ({forecast.method}) and "
+                            f"requirement v{requirement.version} stored; no roster")
+        )
+        if done.rowcount != 1:
+            raise PlanningCancelled("the run was stopped before it saved: nothing was saved")
+
+    def claim_replan(session: Session, roster: m.Roster, plan: Replan) -> None:
+        claim_success(session, roster, plan.result, f", {len(plan.changes)} agent-days changed")
+
+    def stop_wanted() -> bool:
+        return _stop_wanted(engine, job_id)
+
     try:
         with Session(engine) as session:
-            roster, result = plan_period(
-                session, grid=grid, time_limit_seconds=limit, created_by=f"job {job_id}",
-                progress=progress, cancelled=lambda: _cancel_requested(engine, job_id),
-            )
-            roster_id = roster.id
+            if kind == "forecast":
+                forecast_period(session, grid=grid, created_by=f"job {job_id}",
+                                cancelled=stop_wanted, before_commit=claim_forecast)
+            elif kind == "replan":
+                replan_published(
+                    session, base_roster_id, time_limit_seconds=limit,
+                    created_by=f"job {job_id}", progress=progress, cancelled=stop_wanted,
+                    before_commit=claim_replan)
+            else:
+                plan_period(
+                    session, grid=grid, time_limit_seconds=limit, created_by=f"job {job_id}",
+                    progress=progress, cancelled=stop_wanted, before_commit=claim_success,
+                )
     except PlanningCancelled as cancelled:
-        beating.set()
         _update(engine, job_id, status="cancelled", finished_at=m.utcnow(), message=str(cancelled))
-    except Exception as error:  # noqa: BLE001  (any failure is reported on the job)
-        beating.set()
+    except PlanningError as error:
         _update(engine, job_id, status="failed", finished_at=m.utcnow(),
-                message=f"{type(error).__name__}: {error}"[:1000])
-    else:
+                message=f"{error}; nothing was saved"[:1000])
+    except Exception as error:  # noqa: BLE001  (any crash is reported on the job)
+        LOG.exception("planning job %s crashed", job_id)
+        _update(engine, job_id, status="failed", finished_at=m.utcnow(),
+                message=f"crashed: {type(error).__name__}: {error}; nothing was saved"[:1000])
+    finally:
         beating.set()
-        penalties = ", ".join(f"{k} {v:,}" for k, v in result.penalties.items())
-        _update(engine, job_id, status="succeeded", progress=1.0, finished_at=m.utcnow(),
-                roster_id=roster_id,
-                message=f"draft roster #{roster_id}: {result.status}, {penalties}")
+        watchdog.cancel()
 
 
 def _heartbeat(engine: Engine, job_id: int, stop: threading.Event) -> None:
-    """Write the job's heartbeat every few seconds until told to stop."""
+    """Write the job's heartbeat every few seconds until told to stop (or it stops running)."""
     while not stop.wait(HEARTBEAT_SECONDS):
-        _update(engine, job_id, heartbeat_at=m.utcnow())
+        if not _update(engine, job_id, heartbeat_at=m.utcnow()):
+            return
 
 
 def mark_stale_jobs(

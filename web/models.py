@@ -37,6 +37,7 @@ class Queue(SQLModel, table=True):
     shrinkage: float = 0.0
     concurrency: int = 1
     response_minutes: int = 0
+    patience_seconds: float = 0.0  # voice callers' mean patience: Erlang A; 0 = Erlang C
     opening_hours: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     closed_on_holidays: bool = True
 
@@ -106,6 +107,22 @@ class TimeOff(SQLModel, table=True):
     day: date
     status: str = "approved"  # requested, approved, declined
     reason: str = ""
+    request_id: int | None = Field(default=None, foreign_key="timeoffrequest.id")
+
+
+class TimeOffRequest(SQLModel, table=True):
+    """An agent's request for days off, and the coordinator's answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    first_day: date
+    last_day: date  # inclusive
+    reason: str = ""
+    status: str = "requested"  # requested, approved, declined, cancelled
+    answer: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_by: str = ""
+    decided_at: datetime | None = None
 
 
 class ContactHistory(SQLModel, table=True):
@@ -155,6 +172,19 @@ class Requirement(SQLModel, table=True):
     version: int
     forecast_id: int = Field(foreign_key="forecast.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # a requirement adjusted from another one (capacity requests applied), and how
+    base_requirement_id: int | None = Field(default=None, foreign_key="requirement.id")
+    note: str = ""
+    # each queue's service target when computed (queue key -> ServiceTarget fields), so the
+    # requirement report shows the target its numbers answer even after the queue changes
+    targets: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AppliedCapacityRequest(SQLModel, table=True):
+    """An approved capacity request that a requirement includes (never applied twice)."""
+
+    requirement_id: int = Field(foreign_key="requirement.id", primary_key=True)
+    capacity_request_id: int = Field(foreign_key="capacityrequest.id", primary_key=True)
 
 
 class RequirementInterval(SQLModel, table=True):
@@ -169,6 +199,7 @@ class RequirementInterval(SQLModel, table=True):
     model: str
     raw_agents: int
     required_agents: int
+    abandon_share: float | None = None  # expected share of callers hanging up (Erlang A)
 
 
 _ROSTER_LOCK_VERSION = Column("lock_version", Integer, nullable=False, default=1)
@@ -207,6 +238,9 @@ class Roster(SQLModel, table=True):
     best_bound: float = 0.0
     wall_seconds: float = 0.0
     penalties: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # the published roster this draft was re-planned or edited from, and why it was made
+    base_roster_id: int | None = Field(default=None, foreign_key="roster.id")
+    note: str = ""
 
     __mapper_args__ = {"version_id_col": _ROSTER_LOCK_VERSION}  # noqa: RUF012
 
@@ -265,6 +299,9 @@ class CapacityRequest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # the API's Idempotency-Key: a repeated submission by the same user finds the first one
     idempotency_key: str | None = Field(default=None, max_length=255)
+    answered_by: str = ""
+    answered_at: datetime | None = None
+    roster_id: int | None = Field(default=None, foreign_key="roster.id")  # its re-planned draft
 
 
 class Job(SQLModel, table=True):
@@ -280,6 +317,9 @@ class Job(SQLModel, table=True):
     time_limit_seconds: float = 60.0
     cancel_requested: bool = False
     roster_id: int | None = Field(default=None, foreign_key="roster.id")
+    # a re-plan (kind "replan") starts from a published roster for a capacity request
+    base_roster_id: int | None = Field(default=None, foreign_key="roster.id")
+    capacity_request_id: int | None = Field(default=None, foreign_key="capacityrequest.id")
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None

@@ -39,7 +39,7 @@ ERRORS = {
     "BadRequest": _json(_ref("Error"), "The input is malformed; `field` names the culprit."),
     "Unauthorized": _json(_ref("Error"), "No token, or an unknown or revoked one."),
     "Forbidden": _json(_ref("Error"), "The token's user may not see or change this."),
-    "NotFound": _json(_ref("Error"), "No such roster or client."),
+    "NotFound": _json(_ref("Error"), "No such roster, agent or client."),
 }
 
 
@@ -213,7 +213,40 @@ SCHEMAS: dict[str, Any] = {
             "reason": "Black Friday campaign",
         },
     },
+    "TimeOffRequest": _object(
+        {
+            "id": {"type": "integer"},
+            "agent": {"type": "string", "description": "The agent's key."},
+            "first_day": DAY,
+            "last_day": DAY | {"description": "The last day off (inclusive)."},
+            "reason": {"type": "string"},
+            "status": {"type": "string",
+                       "enum": ["requested", "approved", "declined", "cancelled"]},
+            "answer": {"type": "string", "description": "The coordinator's answer."},
+            "created_at": INSTANT,
+            "decided_at": _nullable("string", format="date-time"),
+        },
+        "Approved days off bind every later plan and re-plan.",
+    ),
+    "NewTimeOffRequest": {
+        "type": "object",
+        "description": "Days off from first_day to last_day (inclusive, at most 31 days), "
+                       "starting today (Helsinki) or later, within a year.",
+        "properties": {
+            "first_day": DAY,
+            "last_day": DAY,
+            "reason": {"type": "string", "maxLength": 300},
+        },
+        "required": ["first_day", "last_day"],
+        "additionalProperties": False,
+        "example": {"first_day": "2026-12-21", "last_day": "2026-12-23", "reason": "Holiday"},
+    },
 }
+
+_TIME_OFF_LIST = _json(
+    _object({"requests": {"type": "array", "items": _ref("TimeOffRequest")}}),
+    "Requests, newest first, with their status and answer.",
+)
 
 PATHS: dict[str, Any] = {
     "/me": {
@@ -356,6 +389,43 @@ PATHS: dict[str, Any] = {
             | _errors("BadRequest", "Unauthorized", "Forbidden", "NotFound"),
         },
     },
+    "/my/time-off": {
+        "get": {
+            "operationId": "listMyTimeOff",
+            "summary": "The calling agent's time-off requests (agents)",
+            "responses": {"200": _TIME_OFF_LIST} | _errors("Unauthorized", "Forbidden",
+                                                           "NotFound"),
+        },
+        "post": {
+            "operationId": "createTimeOff",
+            "summary": "Ask for days off (agents)",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("NewTimeOffRequest")}},
+            },
+            "responses": {
+                "201": _json(_ref("TimeOffRequest"), "Asked; a coordinator answers it."),
+            }
+            | _errors("BadRequest", "Unauthorized", "Forbidden", "NotFound"),
+        },
+    },
+    "/time-off-requests": {
+        "get": {
+            "operationId": "listTimeOffRequests",
+            "summary": "Every agent's time-off requests (coordinators)",
+            "parameters": [
+                {
+                    "name": "status",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string",
+                               "enum": ["requested", "approved", "declined", "cancelled"]},
+                }
+            ],
+            "responses": {"200": _TIME_OFF_LIST}
+            | _errors("BadRequest", "Unauthorized", "Forbidden"),
+        }
+    },
     "/openapi.json": {
         "get": {
             "operationId": "getOpenApi",
@@ -377,7 +447,8 @@ OPENAPI: dict[str, Any] = {
         "title": "Vuoro API",
         "version": "1.0.0",
         "description": (
-            "Rosters, agents' shifts, coverage and capacity requests. Send a token made on "
+            "Rosters, agents' shifts, coverage, capacity requests and time off. Send a token "
+            "made on "
             "/account/api-tokens as `Authorization: Bearer <token>`. Errors are "
             '`{"error": "...", "field": "..." | null}`. Times are ISO 8601 in UTC.'
         ),

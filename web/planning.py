@@ -32,6 +32,7 @@ def service_target(row: m.Queue) -> domain.ServiceTarget:
         shrinkage=row.shrinkage,
         concurrency=row.concurrency,
         response_minutes=row.response_minutes,
+        patience_seconds=row.patience_seconds,
     )
 
 
@@ -114,13 +115,15 @@ def stored_requirement(
     """Required agents per queue and interval of the grid, from a stored requirement."""
     key_of = {q.id: q.key for q in session.exec(select(m.Queue))}
     vectors = {key: [0] * grid.n_intervals for key in key_of.values()}
-    rows = session.exec(
-        select(m.RequirementInterval).where(m.RequirementInterval.requirement_id == requirement_id)
+    rows = session.exec(  # plain columns: a week of every queue is thousands of rows
+        select(m.RequirementInterval.queue_id, m.RequirementInterval.interval_start,
+               m.RequirementInterval.required_agents)
+        .where(m.RequirementInterval.requirement_id == requirement_id)
     )
-    for row in rows:
-        instant = utc(row.interval_start)
+    for queue_id, interval_start, required_agents in rows:
+        instant = utc(interval_start)
         if grid.start_utc <= instant < grid.end_utc:
-            vectors[key_of[row.queue_id]][grid.index_of(instant)] = row.required_agents
+            vectors[key_of[queue_id]][grid.index_of(instant)] = required_agents
     return {key: tuple(values) for key, values in vectors.items()}
 
 
@@ -137,11 +140,17 @@ def requirement_from_frame(frame: pd.DataFrame, grid: Grid) -> dict[str, list[in
 
 
 def build_problem(
-    session: Session, *, grid: Grid, requirement: Mapping[str, Sequence[int]]
+    session: Session,
+    *,
+    grid: Grid,
+    requirement: Mapping[str, Sequence[int]],
+    with_fixed_before: bool = True,
 ) -> domain.Problem:
     """The rostering problem for a period: all clients' queues and all active agents at once.
 
     `requirement` maps queue keys to required agents per interval; queues it lacks need none.
+    Each agent's published shifts of the days before the period are kept fixed, so daily and
+    weekly rest and consecutive days hold across the boundary.
     """
     clients = {c.id: c for c in session.exec(select(m.Client))}
     queue_rows = sorted(queues_by_id(session).values(), key=lambda q: q.key)
@@ -157,14 +166,38 @@ def build_problem(
         )
         for q in queue_rows
     )
+    agents = tuple(_agents(session, grid, key_of))
+    before = published_shifts_before(session, grid) if with_fixed_before else {}
+    active = {a.key for a in agents}
     return domain.Problem(
         grid=grid,
         queues=queues,
-        agents=tuple(_agents(session, grid, key_of)),
+        agents=agents,
         requirement={q.key: tuple(requirement.get(q.key, empty)) for q in queue_rows},
         is_open={q.key: open_flags(grid, opening_hours(q)) for q in queue_rows},
         holidays=public_holidays(grid),
+        fixed_before={key: shifts for key, shifts in before.items() if key in active},
     )
+
+
+FIXED_BEFORE_DAYS = 8  # the longest look-back of a hard rule (consecutive days) and then some
+
+
+def published_shifts_before(session: Session, grid: Grid) -> dict[str, tuple[domain.Shift, ...]]:
+    """Each agent's published shifts that start in the days just before the grid's period."""
+    since = grid.start_utc - timedelta(days=FIXED_BEFORE_DAYS)
+    query = (
+        select(m.Shift.id)
+        .join(m.Roster, col(m.Roster.id) == col(m.Shift.roster_id))
+        .where(m.Roster.status == "published", m.Shift.start >= since,
+               m.Shift.start < grid.start_utc)
+    )
+    ids = list(session.exec(query))
+    shifts = _domain_shifts(session, ids)
+    by_agent: dict[str, list[domain.Shift]] = defaultdict(list)
+    for shift in shifts:
+        by_agent[shift.agent].append(shift)
+    return {key: tuple(sorted(v, key=lambda s: s.start)) for key, v in by_agent.items()}
 
 
 def _agents(session: Session, grid: Grid, key_of: dict[int, str]) -> list[domain.Agent]:
@@ -196,10 +229,18 @@ def _agents(session: Session, grid: Grid, key_of: dict[int, str]) -> list[domain
 
 
 def save_draft(
-    session: Session, result: domain.SolveResult, *, requirement_id: int, grid: Grid
+    session: Session,
+    result: domain.SolveResult,
+    *,
+    requirement_id: int,
+    grid: Grid,
+    base_roster_id: int | None = None,
+    note: str = "",
 ) -> m.Roster:
     """Store a solved roster as a draft (the caller commits, so it is all or nothing)."""
     roster = m.Roster(
+        base_roster_id=base_roster_id,
+        note=note,
         start_day=grid.start_day,
         days=grid.days,
         interval_minutes=grid.interval_minutes,
@@ -249,35 +290,37 @@ def save_draft(
 
 def load_roster(session: Session, roster_id: int) -> domain.Roster:
     """A stored roster as the validator and the coverage count see it."""
+    ids = list(session.exec(select(m.Shift.id).where(m.Shift.roster_id == roster_id)))
+    return domain.Roster(shifts=tuple(_domain_shifts(session, ids)))
+
+
+def _domain_shifts(session: Session, ids: list[int]) -> list[domain.Shift]:
+    """Stored shifts (by id) with their breaks and activities, as the solver's Shifts."""
+    if not ids:
+        return []
     agent_keys = {a.id: a.key for a in session.exec(select(m.Agent))}
     queue_keys = {q.id: q.key for q in session.exec(select(m.Queue))}
-    shift_rows = session.exec(select(m.Shift).where(m.Shift.roster_id == roster_id)).all()
-    ids = [s.id for s in shift_rows]
+    shift_rows = session.exec(select(m.Shift).where(col(m.Shift.id).in_(ids))).all()
     breaks: dict[int, list[domain.Break]] = defaultdict(list)
     activities: dict[int, list[domain.Activity]] = defaultdict(list)
-    if ids:
-        for b in session.exec(select(m.Break).where(col(m.Break.shift_id).in_(ids))):
-            breaks[b.shift_id].append(
-                domain.Break(utc(b.start), utc(b.end), kind=b.kind, paid=b.paid)
-            )
-        for a in session.exec(select(m.Activity).where(col(m.Activity.shift_id).in_(ids))):
-            activities[a.shift_id].append(
-                domain.Activity(queue_keys[a.queue_id], utc(a.start), utc(a.end))
-            )
-    return domain.Roster(
-        shifts=tuple(
-            domain.Shift(
-                agent=agent_keys[s.agent_id],
-                day=s.day,
-                start=utc(s.start),
-                end=utc(s.end),
-                breaks=tuple(sorted(breaks[s.id], key=lambda b: b.start)),
-                activities=tuple(sorted(activities[s.id], key=lambda a: a.start)),
-                shift_type=s.shift_type,
-            )
-            for s in shift_rows
+    for b in session.exec(select(m.Break).where(col(m.Break.shift_id).in_(ids))):
+        breaks[b.shift_id].append(domain.Break(utc(b.start), utc(b.end), kind=b.kind, paid=b.paid))
+    for a in session.exec(select(m.Activity).where(col(m.Activity.shift_id).in_(ids))):
+        activities[a.shift_id].append(
+            domain.Activity(queue_keys[a.queue_id], utc(a.start), utc(a.end))
         )
-    )
+    return [
+        domain.Shift(
+            agent=agent_keys[s.agent_id],
+            day=s.day,
+            start=utc(s.start),
+            end=utc(s.end),
+            breaks=tuple(sorted(breaks[s.id], key=lambda b: b.start)),
+            activities=tuple(sorted(activities[s.id], key=lambda a: a.start)),
+            shift_type=s.shift_type,
+        )
+        for s in sorted(shift_rows, key=lambda s: s.id)
+    ]
 
 
 class PublishError(ValueError):

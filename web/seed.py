@@ -32,6 +32,7 @@ def seed_world(session: Session, world: DemoWorld) -> None:
             shrinkage=q.target.shrinkage,
             concurrency=q.target.concurrency,
             response_minutes=q.target.response_minutes,
+            patience_seconds=q.target.patience_seconds,
             opening_hours=[list(h) if h else None for h in q.hours.weekly],
             closed_on_holidays=q.hours.closed_on_holidays,
         )

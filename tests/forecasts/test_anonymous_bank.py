@@ -1,40 +1,49 @@
-"""Real data: on the Anonymous Bank 1999 arrivals the production method beats a seasonal average.
+"""Real data: on the Anonymous Bank 1999 arrivals the automatic choice beats the baselines.
 
 Taylor (2008): beyond a few days ahead "a simplistic historical average is difficult to
-beat"; a forecaster that loses to it at one to two weeks ahead is broken.
+beat"; a forecaster that loses to it at one to two weeks ahead is broken. The issue's splits:
+30-minute intervals, trained up to April, weekly origins through May-June, 7 days ahead.
 """
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from forecasts import bench
 from forecasts.core import forecast
 from forecasts.evaluate import wape
-from forecasts.history import history_from_records
 
-DATA = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "forecasting"
-        / "anonymous_bank_1999" / "calls_6min_1999H1.csv")
-TIMEZONE = "Asia/Jerusalem"
+TIMEZONE = bench.TIMEZONE
 
 
 @pytest.fixture(scope="module")
 def bank_history() -> pd.DataFrame:
     """Half-hourly arrivals, local Israeli time (the skipped spring hour dropped)."""
-    if not DATA.exists():
-        pytest.skip(f"{DATA} not found")
-    raw = pd.read_csv(DATA)
-    starts = pd.to_datetime(raw["date"] + " " + raw["slot_start"]).dt.floor("30min")
-    calls = raw["calls"].groupby(starts).sum()  # 1999-05-23 holds imputed half-values
-    exists = calls.index.tz_localize(TIMEZONE, nonexistent="NaT", ambiguous="NaT").notna()
-    calls = calls[exists]
-    return history_from_records(
-        pd.DataFrame({"interval_start": calls.index, "client": "bank", "channel": "voice",
-                      "contacts": calls.round().astype(int).to_numpy()}),
-        timezone=TIMEZONE,
-    )
+    if not bench.DATA.exists():
+        pytest.skip(f"{bench.DATA} not found")
+    return bench.bank_history()
+
+
+@pytest.fixture(scope="module")
+def issue_splits(bank_history) -> pd.DataFrame:
+    """The benchmark's pooled 7-day summary on the issue's splits, without statsforecast."""
+    summary = bench.run(others={}, progress=False)
+    return summary[summary["horizon_days"] == bench.HORIZON_DAYS].set_index("model")
+
+
+def test_auto_is_ten_percent_better_than_seasonal_naive(issue_splits):
+    assert issue_splits.loc["auto", "origins"] == len(bench.evaluation_origins()) == 8
+    assert issue_splits.loc["auto", "wape"] <= 0.9 * issue_splits.loc["seasonal_naive", "wape"]
+
+
+def test_auto_is_no_worse_than_the_seasonal_average(issue_splits):
+    assert issue_splits.loc["auto", "wape"] <= issue_splits.loc["seasonal_average", "wape"]
+
+
+def test_auto_band_covers_about_eighty_percent(issue_splits):
+    assert 0.7 <= issue_splits.loc["auto", "coverage"] <= 0.9
 
 
 @pytest.mark.parametrize("lead_weeks", [1, 2])

@@ -67,8 +67,10 @@ def test_backtest_prints_every_model_at_both_horizons(history_csv, capsys):
     assert code == 0
     captured = capsys.readouterr()
     lines = captured.out.strip().splitlines()
-    assert lines[0].split() == ["queue", "model", "horizon", "origins", "wape", "mase", "bias"]
+    assert lines[0].split() == ["queue", "model", "horizon", "origins", "wape", "mase", "bias",
+                                "coverage"]
     rows = [line.split() for line in lines[1:]]
+    assert all(0.3 < float(r[7]) <= 1 for r in rows)  # share of actuals inside the 80 % band
     assert len(rows) == 2 * 3 * 2  # queues x models x horizons
     assert {r[1] for r in rows} == {"seasonal_naive", "seasonal_average", "weekday_profile"}
     assert {r[2] for r in rows} == {"1d", "7d"}
@@ -79,3 +81,53 @@ def test_backtest_prints_every_model_at_both_horizons(history_csv, capsys):
 def test_options_read_units():
     assert days_option("14d") == 14 and days_option("2w") == 14 and days_option("3") == 3
     assert minutes_option("30min") == 30 and minutes_option("1h") == 60
+
+
+def test_short_history_is_said_on_stderr_and_in_the_model_column(tmp_path, capsys):
+    history = tmp_path / "short.csv"
+    write_history_csv(synthetic_history(START - timedelta(days=9), 9, noise=True), str(history))
+    out = tmp_path / "forecast.csv"
+    assert main(["forecast", "--history", str(history), "--start", START.isoformat(),
+                 "--horizon", "7d", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "client0-voice-fi: weekday_profile(short history: 9 days) | too little history to " \
+           "backtest (9 days)" in err
+    result = pd.read_csv(out)
+    assert result["model"].str.contains("short history: 9 days").all()
+
+
+def test_expected_volume_forecasts_a_queue_without_history(history_csv, tmp_path, capsys):
+    out = tmp_path / "forecast.csv"
+    assert main(["forecast", "--history", str(history_csv), "--start", START.isoformat(),
+                 "--horizon", "14d", "--out", str(out), "--method", "seasonal_average",
+                 "--expected-volume", "newco:chat:en=700@420",
+                 "--expected-volume", "newco:voice=350"]) == 0
+    result = pd.read_csv(out)
+    chat = result[(result["client"] == "newco") & (result["channel"] == "chat")]
+    assert chat["contacts"].sum() == pytest.approx(1400, rel=1e-3)
+    assert (chat["aht_seconds"] == 420).all() and (chat["language"] == "en").all()
+    voice = result[(result["client"] == "newco") & (result["channel"] == "voice")]
+    assert voice["contacts"].sum() == pytest.approx(700, rel=1e-3)
+    assert voice["aht_seconds"].iloc[0] == pytest.approx(180.5, abs=0.6)  # the history's voice
+    assert voice["model"].str.startswith("expected volume 350/week x typical voice week "
+                                         "(no history)").all()
+    err = capsys.readouterr().err
+    assert "newco-chat-en: expected volume 700/week x typical chat week (no history)" in err
+    assert "client0-voice-fi: seasonal_average(4w)" in err
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("newco:chat:en=700", "no chat AHT in the history"),
+    ("newco:fax=700@300", "is not one of"),
+    ("newco=700", "is not like"),
+])
+def test_bad_expected_volume_is_refused(history_csv, tmp_path, capsys, spec, message):
+    out = tmp_path / "forecast.csv"
+    try:
+        code = main(["forecast", "--history", str(history_csv), "--out", str(out),
+                     "--expected-volume", spec])
+    except SystemExit as exit_:  # argparse refuses the option's form
+        code = exit_.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from forecasts.history import (
+    MAX_REPORTED_PROBLEMS,
     HistoryError,
     history_from_records,
     read_history_csv,
@@ -171,3 +172,28 @@ def test_resample_sums_contacts_and_weights_aht():
 
 def test_reads_a_file_like_object():
     assert len(read_history_csv(StringIO(HEADER + GOOD))) == 1
+
+
+def test_every_bad_cell_is_listed_in_line_order():
+    rows = ("2026-11-02T08:30:00+02:00,acme,fax,-1,fi,180\n"  # line 3: channel and contacts
+            "soon,acme,voice,5,fi,180\n"  # line 4
+            + GOOD)  # line 5: a duplicate of line 2
+    with pytest.raises(HistoryError) as error:
+        read(HEADER + GOOD + rows)
+    problems = error.value.problems
+    assert error.value.total == 4 and len(problems) == 4
+    assert [p.split(",")[0] for p in problems] == ["line 3 (data row 2)"] * 2 + [
+        "line 4 (data row 3)", "line 5 (data row 4)"]
+    assert "duplicate of line 2" in problems[3]
+    assert str(error.value).startswith("4 problems in the history; the first: line 3")
+
+
+def test_a_file_of_bad_rows_lists_the_first_ones_and_counts_all():
+    bad = "2026-11-02T08:00:00+02:00,acme,voice,-1,fi,180\n"
+    rows = "".join(bad.replace("08:00", f"{8 + i // 60:02d}:{i % 60:02d}")
+                   for i in range(MAX_REPORTED_PROBLEMS + 50))
+    with pytest.raises(HistoryError) as error:
+        read(HEADER + rows)
+    assert error.value.total == MAX_REPORTED_PROBLEMS + 50
+    assert len(error.value.problems) == MAX_REPORTED_PROBLEMS
+    assert error.value.problems[0].startswith("line 2 ")

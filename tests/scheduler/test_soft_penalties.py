@@ -72,3 +72,33 @@ def test_solver_avoids_back_office_time_when_queue_work_exists():
     assert result.penalties["off_queue"] == 0
     (shift,) = result.roster.shifts
     assert problem.grid.local(problem.grid.index_of(shift.start)).hour == 8
+
+
+def test_a_promised_agent_wins_over_heavier_unpromised_demand():
+    """The agent goes to the lighter queue where an approved request promised one agent."""
+    base = make_problem((make_agent(skills=("q1", "q2"), lengths_minutes=(240,)),),
+                        queues=("q1", "q2"), need={"q1": hours(8, 12), "q2": hours(8, 12)})
+    queues = (Queue("q1", "acme", "voice", "fi", shortfall_weight=100),
+              Queue("q2", "bolt", "chat", "sv", shortfall_weight=300))
+    promised = tuple(hours(8, 12)(0, base.grid.local(t).hour * 60)
+                     for t in range(base.grid.n_intervals))
+    problem = Problem(base.grid, queues, base.agents, base.requirement, base.is_open,
+                      committed={"q1": promised})
+    result = solve(problem, time_limit_seconds=5)
+    assert_valid(problem, result)
+    assert sum(result.shortfall["q1"]) == 0 and sum(result.shortfall["q2"]) == 4
+    assert result.penalties["commitments"] == 0
+    assert result.penalties["understaffing"] == 300 * 4
+
+
+def test_a_promise_nobody_can_keep_costs_three_times_the_weight():
+    """Two agents promised for four hours, one agent: 4 missing promised agent-intervals."""
+    base = make_problem((make_agent(lengths_minutes=(240,)),), need={"q1": hours(8, 12, 2)})
+    promised = tuple(hours(8, 12, 2)(0, base.grid.local(t).hour * 60)
+                     for t in range(base.grid.n_intervals))
+    problem = Problem(base.grid, base.queues, base.agents, base.requirement, base.is_open,
+                      committed={"q1": promised})
+    result = solve(problem, time_limit_seconds=5)
+    assert_valid(problem, result)
+    assert result.penalties["commitments"] == 3 * 100 * 4
+    assert result.penalties["understaffing"] == 100 * 4

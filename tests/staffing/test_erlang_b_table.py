@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.staffing import erlang_b
+from scheduler.staffing import max_traffic_for_blocking
 
 REPO = Path(__file__).resolve().parents[2]
 TABLE = REPO / ".." / "shared" / "data" / "staffing" / "erlang_b_table_2pct_lucent.csv"
@@ -23,15 +23,6 @@ def _rows() -> list:
     with TABLE.open(newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["published_value_suspect"].strip() == "no"]
     return [pytest.param(r, id=f"{r['channels']}ch") for r in rows]
-
-
-def max_traffic_for_blocking(channels: int, blocking: float) -> float:
-    """Largest offered traffic (Erlangs) whose Erlang B blocking is at most `blocking`."""
-    low, high = 0.0, float(channels) + 10.0
-    for _ in range(100):  # bisection: blocking rises with traffic
-        mid = (low + high) / 2
-        low, high = (mid, high) if erlang_b(mid, channels) <= blocking else (low, mid)
-    return low
 
 
 @pytest.mark.parametrize("row", _rows())

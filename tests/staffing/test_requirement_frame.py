@@ -2,13 +2,17 @@
 
 import time
 
+import holidays
 import numpy as np
 import pandas as pd
 import pytest
 
+from scheduler.bench_requirements import bench_inputs
 from scheduler.domain import OpeningHours, ServiceTarget
+from scheduler.erlang_a import erlang_a, raw_agents_erlang_a, required_agents_erlang_a
 from scheduler.grid import Grid
 from scheduler.staffing import (
+    _open_mask,
     email_workload_agents,
     required_agents,
     required_agents_chat,
@@ -17,7 +21,7 @@ from scheduler.staffing import (
 )
 
 COLUMNS = ["interval_start", "queue", "contacts", "aht_seconds", "model", "raw_agents",
-           "required_agents"]
+           "required_agents", "abandon_share"]
 
 
 def _forecast(queue: str, contacts, aht=180.0, interval_minutes=30, start="2026-11-02"):
@@ -115,25 +119,63 @@ def test_frame_matches_scalar_function_exactly():
 
 
 def test_fifty_queues_six_weeks_fifteen_minutes_is_fast():
-    grid = Grid(pd.Timestamp("2026-11-02").date(), 42, 15)
-    rng = np.random.default_rng(1)
-    frames, targets, channels = [], {}, {}
-    for q in range(50):
-        channel = ("voice", "chat", "email")[q % 3]
-        key = f"c{q}-{channel}-fi"
-        hour = (np.arange(grid.n_intervals) % 96) / 4
-        volume = np.where((hour >= 8) & (hour < 20), rng.gamma(3.0, 10.0 + q, grid.n_intervals), 0)
-        frames.append(_forecast(key, volume, aht=float(rng.uniform(120, 600)),
-                                interval_minutes=15))
-        targets[key] = ServiceTarget(answer_seconds=20 if channel == "voice" else 60,
-                                     concurrency=2 if channel == "chat" else 1,
-                                     response_minutes=480 if channel == "email" else 0,
-                                     shrinkage=0.3)
-        channels[key] = channel
-    forecast = pd.concat(frames, ignore_index=True)
+    """A loose guard on the benchmark (python -m scheduler.bench_requirements, target 2 s)."""
+    forecast, targets, channels, opening = bench_inputs()
     began = time.perf_counter()
-    frame = requirement_frame(forecast, targets, channels, 15)
+    frame = requirement_frame(forecast, targets, channels, 15, opening_hours=opening)
     elapsed = time.perf_counter() - began
-    assert len(frame) == 50 * grid.n_intervals
+    assert len(frame) == 50 * 42 * 96
     assert (frame["required_agents"] >= frame["raw_agents"]).all()
+    closed = ~np.concatenate([_open_mask(part["interval_start"], opening, queue,
+                                         "Europe/Helsinki")
+                              for queue, part in frame.groupby("queue", sort=False)])
+    assert (frame.loc[closed, "required_agents"] == 0).all()
     assert elapsed < 5.0, f"requirement_frame took {elapsed:.2f} s"
+
+def test_voice_with_a_patience_is_staffed_by_erlang_a_and_reports_abandonment():
+    forecast = pd.concat([_forecast("a-voice-fi", [0, 100, 250, 40]),
+                          _forecast("b-voice-fi", [0, 100, 250, 40])])
+    patient = ServiceTarget(shrinkage=0.3, patience_seconds=120)
+    targets = {"a-voice-fi": patient, "b-voice-fi": ServiceTarget(shrinkage=0.3)}
+    frame = requirement_frame(forecast, targets, {"a-voice-fi": "voice", "b-voice-fi": "voice"},
+                              30)
+    a, c = (g.reset_index(drop=True) for _, g in frame.groupby("queue"))
+    assert set(a["model"]) == {"erlang_a"} and set(c["model"]) == {"erlang_c"}
+    for t, contacts in enumerate([0, 100, 250, 40]):
+        expected = raw_agents_erlang_a(contacts, 180, 30, 20, 0.8, 0.85, 120)
+        assert a["raw_agents"][t] == expected
+        assert a["required_agents"][t] == required_agents_erlang_a(contacts, 180, 30, patient,
+                                                                   120)
+        if contacts:
+            result = erlang_a(contacts, 180, 30, expected, 20, 120)
+            assert a["abandon_share"][t] == pytest.approx(result.abandon_probability)
+            assert 0 < a["abandon_share"][t] < 0.1
+    assert a["abandon_share"][0] == 0.0 and c["abandon_share"].isna().all()
+    assert (a["raw_agents"] <= c["raw_agents"]).all()  # usual targets: Erlang A needs no more
+
+
+def test_closed_intervals_need_no_agents_even_with_contacts_forecast():
+    contacts = [30.0] * 24  # a forecast that leaks contacts into the night
+    office = OpeningHours(weekly=((8 * 60, 16 * 60),) * 5 + (None, None))
+    frame = requirement_frame(_forecast("v-voice-fi", contacts, interval_minutes=60),
+                              {"v-voice-fi": ServiceTarget()}, {"v-voice-fi": "voice"}, 60,
+                              opening_hours={"v-voice-fi": office})
+    local_hours = frame["interval_start"].dt.tz_convert("Europe/Helsinki").dt.hour
+    assert (frame.loc[(local_hours < 8) | (local_hours >= 16), "required_agents"] == 0).all()
+    assert (frame.loc[(local_hours >= 8) & (local_hours < 16), "required_agents"] > 0).all()
+    assert (frame["contacts"] == 30).all()  # the report still shows the contacts
+
+
+def test_open_mask_matches_opening_hours_across_daylight_saving_and_holidays():
+    # late October's clock change and All Saints' Day (Sat 31.10.2026), 15-minute intervals
+    starts = pd.date_range(pd.Timestamp("2026-10-19", tz="Europe/Helsinki").tz_convert("UTC"),
+                           pd.Timestamp("2026-11-09", tz="Europe/Helsinki").tz_convert("UTC"),
+                           freq="15min", inclusive="left")
+    hours = OpeningHours(((7 * 60, 21 * 60),) * 5 + ((9 * 60, 17 * 60), (0, 1440)))
+    finnish = holidays.Finland(years=[2026])
+    local = starts.tz_convert("Europe/Helsinki")
+    for closed_on_holidays in (True, False):
+        rule = OpeningHours(hours.weekly, closed_on_holidays=closed_on_holidays)
+        expected = [rule.is_open(ts.to_pydatetime(), ts.date() in finnish) for ts in local]
+        assert _open_mask(pd.Series(starts), {"q": rule}, "q", "Europe/Helsinki").tolist() \
+            == expected

@@ -214,3 +214,19 @@ def test_forecast_frame_lands_on_the_grid():
     assert sum(forecast.contacts) == 30 and forecast.aht_seconds[5] == 200
     levels = interval_service_levels(grid, [VOICE], {VOICE.key: (3,) * 24}, frame, TARGETS)
     assert levels.iloc[3]["contacts"] == 10
+
+
+def test_a_targets_patience_makes_the_projection_erlang_a():
+    grid = Grid(date(2025, 9, 1), 1, 30)
+    queue = Queue("t-voice-fi", "t", "voice", "fi")
+    n = grid.n_intervals
+    forecast = {"t-voice-fi": QueueForecast((100.0,) * n, (180.0,) * n)}
+    staffed = {"t-voice-fi": (14,) * n}
+    patient = {"t-voice-fi": ServiceTarget(patience_seconds=120)}
+    by_target = interval_service_levels(grid, [queue], staffed, forecast, patient)
+    by_mapping = interval_service_levels(grid, [queue], staffed, forecast,
+                                         {"t-voice-fi": ServiceTarget()},
+                                         patience_seconds={"t-voice-fi": 120})
+    assert set(by_target["model"]) == {"erlang_a"}
+    assert by_target["abandon_share"].tolist() == by_mapping["abandon_share"].tolist()
+    assert (by_target["abandon_share"] > 0).all()

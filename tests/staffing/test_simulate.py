@@ -238,6 +238,11 @@ def test_model_from_roster_reads_activities_breaks_and_skills():
     assert model.contacts[0, 0] == 10 and model.contacts[1].sum() == 0
     report = simulate(model, replications=3, seed=0)
     assert set(report.frame()["name"]) == {"acme-voice-fi", "acme-chat-fi", "acme"}
+    # without the mapping the voice target's own patience applies; chat never abandons
+    targets["acme-voice-fi"] = ServiceTarget(0.8, 20, patience_seconds=75)
+    targets["acme-chat-fi"] = ServiceTarget(0.8, 60, concurrency=3, patience_seconds=75)
+    model = model_from_roster(problem, roster, forecast, targets)
+    assert model.queues[0].patience_seconds == 75 and model.queues[1].patience_seconds is None
 
 
 

@@ -18,6 +18,7 @@ from forecasts.history import read_history_csv
 from scheduler.grid import Grid
 from web import create_app
 from web import models as m
+from web.cli import run_demo
 from web.db import make_engine, reset_schema
 from web.pipeline import plan_period
 from web.planning import publish
@@ -102,6 +103,26 @@ def planned(tmp_path_factory: pytest.TempPathFactory, databases: TestDatabases):
     databases.drop(url)
 
 
+@dataclasses.dataclass(frozen=True)
+class DemoDatabase:
+    """A database made by `vuoro demo` (the full demo world, one published week)."""
+
+    url: str
+    world: DemoWorld
+
+
+@pytest.fixture(scope="session")
+def demo_database(databases: TestDatabases):  # noqa: ANN201
+    """The full demo world, seeded, forecast, solved and published once per session.
+
+    Tests only read it (the demo test, the archive round trip).
+    """
+    url = databases.create()
+    world = run_demo(database_url=url, seed=7, today=TODAY, time_limit_seconds=10)
+    yield DemoDatabase(url, world)
+    databases.drop(url)
+
+
 @pytest.fixture()
 def app(planned: PlannedWorld, databases: TestDatabases):  # noqa: ANN201
     """A fresh app on a private copy of the planned database."""
@@ -133,9 +154,13 @@ class AuthActions:
 
     def csrf_token(self, path: str = "/login") -> str:
         """The CSRF token embedded in a page's form."""
+        return self.hidden_value(path, "csrf_token")
+
+    def hidden_value(self, path: str, name: str) -> str:
+        """The value of the first hidden input `name` in a page's form."""
         page = self._client.get(path).get_data(as_text=True)
-        marker = 'name="csrf_token" value="'
-        start = page.index(marker) + len(marker)
+        start = page.index(f'name="{name}"')
+        start = page.index('value="', start) + len('value="')
         return page[start : page.index('"', start)]
 
     def login(self, username: str, password: str):  # noqa: ANN201

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from icalendar import Calendar
 from sqlmodel import select
 
+from tests.ical_rfc5545 import rfc5545_problems
 from tests.web.conftest import user_of
 from web import models as m
+from web.calendar import shifts_calendar
+from web.reports import Block, ShiftView
 
 
 def _password(planned, username: str) -> str:  # noqa: ANN001
@@ -42,6 +48,24 @@ def test_agent_downloads_own_shifts_as_ics(client, auth, session, planned) -> No
     starts = sorted(e.decoded("DTSTART") for e in events)
     assert starts == sorted(s.start.replace(tzinfo=starts[0].tzinfo) for s in shifts)
     assert all(e["UID"] and e["DTSTAMP"] for e in events)
+    assert rfc5545_problems(response.data) == []
+
+
+def test_calendar_text_with_commas_semicolons_and_long_lines_stays_strict() -> None:
+    """Client names with `,;\\`, non-ASCII text and long descriptions fold and escape right."""
+    zone = ZoneInfo("Europe/Helsinki")
+    start, end = datetime(2026, 11, 23, 8, tzinfo=zone), datetime(2026, 11, 23, 16, tzinfo=zone)
+    blocks = tuple(
+        Block(datetime(2026, 11, 23, 8 + i, tzinfo=zone),
+              datetime(2026, 11, 23, 9 + i, tzinfo=zone), "work", queue_key="q",
+              client_name="Sähkö, Vesi; ja \\ Lämpö Oy – asiakaspalvelu",
+              channel="voice", language="fi")
+        for i in range(8)
+    )
+    agent = m.Agent(key="a-ä", name="Ääni Öljynen", contract_id=1, shift_rule_id=1)
+    raw = shifts_calendar(agent, [ShiftView(date(2026, 11, 23), start, end, 450, blocks)])
+    assert rfc5545_problems(raw) == []
+    assert Calendar.from_ical(raw).walk("VEVENT")[0]["SUMMARY"].startswith("Shift: Sähkö, Vesi;")
 
 
 def test_agent_cannot_download_another_agents_calendar(client, auth, session, planned) -> None:  # noqa: ANN001, E501

@@ -9,15 +9,13 @@ from sqlmodel import Session, select
 from scheduler.validate import validate
 from web import create_app
 from web import models as m
-from web.cli import run_demo
 from web.db import make_engine
 from web.planning import load_roster, stored_problem
 
 
-def test_demo_publishes_a_valid_roster_and_every_role_can_log_in(databases) -> None:  # noqa: ANN001
+def test_demo_publishes_a_valid_roster_and_every_role_can_log_in(demo_database) -> None:  # noqa: ANN001
     """The demo seeds, forecasts, solves and publishes; its logins work for each role."""
-    url = databases.create()
-    world = run_demo(database_url=url, seed=7, today=date(2026, 11, 18), time_limit_seconds=10)
+    url, world = demo_database.url, demo_database.world
     engine = make_engine(url)
     with Session(engine) as session:
         roster = session.exec(select(m.Roster).where(m.Roster.status == "published")).one()
@@ -36,4 +34,3 @@ def test_demo_publishes_a_valid_roster_and_every_role_can_log_in(databases) -> N
         assert response.status_code == 302, f"{role} demo login fails"
         assert client.get(response.headers["Location"], follow_redirects=True).status_code == 200
     app.extensions["vuoro_engine"].dispose()
-    databases.drop(url)

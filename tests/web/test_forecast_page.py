@@ -43,6 +43,20 @@ def test_forecast_page_draws_forecast_band_and_actuals(client, auth, session, pl
     assert client.get("/coordinator/forecast/?queue=nope").status_code == 404
 
 
+def test_each_queue_gets_the_method_its_backtest_picks(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """Production forecasts choose per queue by backtest, and the forecast page says so."""
+    grid = Grid(planned.world.start_day, 7, 30)
+    frame = forecast_queues(load_history(session), grid)
+    reasons = frame.groupby("queue")["model"].first()
+    assert reasons.str.contains(r"\| chosen by backtest: 7-day WAPE [0-9.]+ over 4 weekly").all()
+    assert set(reasons.str.split("(").str[0].str.split(" ").str[0]) <= {
+        "weekday_profile", "seasonal_naive", "seasonal_average"}
+    _login(auth, session, planned)
+    queue = session.exec(select(m.Queue)).first()
+    page = client.get(f"/coordinator/forecast/?queue={queue.key}").get_data(as_text=True)
+    assert "How this queue was forecast" in page and "chosen by backtest: 7-day WAPE" in page
+
+
 def test_override_is_audited_withdrawn_and_fed_to_the_forecaster(client, auth, session, planned) -> None:  # noqa: ANN001, E501
     """Saving records who and when; the next run's uplifts include it until withdrawn."""
     user = _login(auth, session, planned)

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from fixtures.history import generate_history, write_history_csv
 from tests.web.conftest import TODAY, user_of
 from web import models as m
-from web.jobs import request_cancel, run_plan_job, submit_plan_job
+from web.jobs import request_cancel, run_plan_job, start_in_thread, submit_plan_job
 
 
 def _password(planned, username: str) -> str:  # noqa: ANN001
@@ -67,6 +67,26 @@ def test_bad_history_upload_says_where_and_saves_nothing(client, auth, session, 
     assert _count(session, m.ContactHistory) == before
 
 
+def test_history_upload_lists_every_rejected_row(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """Three bad rows in different columns are each named by line; nothing is stored."""
+    _login_coordinator(auth, session, planned)
+    before = _count(session, m.ContactHistory)
+    text = ("interval_start,client,channel,language,contacts,aht_seconds\n"
+            "2026-11-19T09:00:00+02:00,telco,voice,fi,12,300\n"
+            "2026-11-19T09:30:00+02:00,telco,voice,fi,-3,300\n"
+            "2026-11-19T10:00:00+02:00,telco,fax,fi,4,300\n"
+            "yesterday,telco,voice,fi,4,300\n"
+            "2026-11-19T11:00:00+02:00,telco,voice,fi,4,0\n")
+    response = _upload(client, auth, text)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "4 problems in history.csv" in page
+    for line, column in ((3, "contacts"), (4, "channel"), (5, "interval_start"),
+                         (6, "aht_seconds")):
+        assert f"<li>line {line} (data row {line - 1}), column &#39;{column}&#39;" in page
+    assert _count(session, m.ContactHistory) == before
+
+
 def test_plan_job_runs_in_the_background_and_leaves_a_draft(client, auth, session, planned) -> None:  # noqa: ANN001, E501
     """Posting the plan form starts a job whose page shows progress, then a draft roster."""
     _login_coordinator(auth, session, planned)
@@ -111,3 +131,42 @@ def test_cancelled_job_saves_no_forecast_requirement_or_roster(app, session, pla
     session.expire_all()
     assert session.get(m.Job, job.id).status == "cancelled"
     assert [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)] == counts
+
+
+def test_cancel_interrupts_a_running_solve_instead_of_waiting_for_its_limit(app, session, planned) -> None:  # noqa: ANN001, E501
+    """Cancelled mid-solve, a job with a 300 s limit ends within seconds and saves nothing."""
+    counts = [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)]
+    job = submit_plan_job(session, start_day=planned.world.start_day, days=7,
+                          time_limit_seconds=300, created_by="test")
+    session.commit()
+    thread = start_in_thread(app.extensions["vuoro_engine"], job.id)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        session.expire_all()
+        if session.get(m.Job, job.id).message.startswith("solving"):
+            break
+        time.sleep(0.2)
+    assert session.get(m.Job, job.id).message.startswith("solving"), "the solve never started"
+    request_cancel(session, job.id)
+    session.commit()
+    cancelled_at = time.monotonic()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the job kept solving after the cancel"
+    assert time.monotonic() - cancelled_at < 10
+    session.expire_all()
+    assert session.get(m.Job, job.id).status == "cancelled"
+    assert [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)] == counts
+
+
+def test_a_forecast_only_run_stores_forecast_and_requirement_but_no_roster(app, session, planned) -> None:  # noqa: ANN001, E501
+    """Forecast only: one more forecast and requirement version, the same rosters."""
+    counts = [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)]
+    job = submit_plan_job(session, start_day=planned.world.start_day, days=7,
+                          time_limit_seconds=5, created_by="test", kind="forecast")
+    session.commit()
+    run_plan_job(app.extensions["vuoro_engine"], job.id)
+    session.expire_all()
+    done = session.get(m.Job, job.id)
+    assert done.status == "succeeded" and "no roster" in done.message, done.message
+    assert [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)] == [
+        counts[0] + 1, counts[1] + 1, counts[2]]

@@ -12,11 +12,12 @@ import uuid
 import pytest
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from web import models as m
 from web.jobs import enqueue_on_redis, mark_stale_jobs, submit_plan_job
+
+from .snapshots import snapshot
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -58,13 +59,10 @@ def _wait(session: Session, job_id: int, done, seconds: float = 120) -> m.Job:  
     raise AssertionError(f"job {job_id} stuck at {job.status}: {job.message}")
 
 
-def _row_counts(session: Session) -> dict[str, int]:
-    """Rows in every table but the job table."""
-    return {
-        table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
-        for table in SQLModel.metadata.sorted_tables
-        if table.name != "job"
-    }
+def _without_job(rows: dict, job_id: int) -> dict:
+    """A snapshot with one job's row left out (the job under test changes by design)."""
+    job_id_column = list(m.Job.__table__.columns.keys()).index("id")
+    return rows | {"job": [r for r in rows["job"] if r[job_id_column] != job_id]}
 
 
 def test_worker_process_runs_a_planning_job(app, session, planned, worker, redis_url) -> None:  # noqa: ANN001, E501
@@ -80,15 +78,14 @@ def test_worker_process_runs_a_planning_job(app, session, planned, worker, redis
     assert session.get(m.Roster, done.roster_id).status == "draft"
 
 
-def test_killing_the_worker_mid_solve_changes_nothing_and_fails_the_job(app, session, planned, worker, redis_url) -> None:  # noqa: ANN001, E501
-    """SIGKILL during the solve: every row is as before, and the job shows as failed."""
+def test_killing_the_worker_mid_solve_changes_nothing_and_fails_the_job(app, client, auth, session, planned, worker, redis_url) -> None:  # noqa: ANN001, E501
+    """SIGKILL during the solve: every row of every table is as before, the job shows failed."""
     queue, process = worker
     job = submit_plan_job(session, start_day=planned.world.start_day, days=7,
                           time_limit_seconds=120, created_by="test")
     session.commit()
-    before = _row_counts(session)
-    published = session.get(m.Roster, planned.roster_id)
-    published_state = (published.status, published.version, published.lock_version)
+    before = snapshot(session)
+    assert before["shift"] and before["activity"] and before["contacthistory"]
     enqueue_on_redis(redis_url, app.config["DATABASE_URL"], job.id, queue=queue)
     _wait(session, job.id, lambda j: j.status == "running" and j.message.startswith("solving"))
     os.killpg(process.pid, signal.SIGKILL)
@@ -99,6 +96,10 @@ def test_killing_the_worker_mid_solve_changes_nothing_and_fails_the_job(app, ses
     session.expire_all()
     failed = session.get(m.Job, job.id)
     assert failed.status == "failed" and "worker stopped" in failed.message
-    assert _row_counts(session) == before
+    assert _without_job(snapshot(session), job.id) == _without_job(before, job.id)
     published = session.get(m.Roster, planned.roster_id)
-    assert (published.status, published.version, published.lock_version) == published_state
+    assert (published.status, published.version) == ("published", 1)
+    coordinator = next(u for u in planned.world.users if u.role == "coordinator")
+    auth.login(coordinator.username, coordinator.password)
+    page = client.get(f"/coordinator/jobs/{job.id}").get_data(as_text=True)
+    assert 'id="job-status">failed<' in page and "worker stopped" in page
