@@ -44,7 +44,9 @@ def import_history_csv(session: Session, text: str) -> ImportReport:
             f"no such queue configured: {', '.join(unknown)} "
             "(client-channel-language must match a queue)"
         )
-    source_minutes = history_interval_minutes(frame) if len(frame) > 1 else STORED_INTERVAL_MINUTES
+    one_each = frame["queue"].nunique() == len(frame)  # one row per queue: no spacing to read
+    source_minutes = (STORED_INTERVAL_MINUTES if one_each
+                      else history_interval_minutes(frame))
     try:
         quality = tuple(check_history(frame).summary(STORED_INTERVAL_MINUTES))
     except ValueError:  # a single row per queue: nothing to judge
