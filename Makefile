@@ -12,7 +12,7 @@ POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: demo test test-postgres screenshots lint clean bench-forecast
+.PHONY: demo test test-postgres screenshots lint clean bench-forecast fuzz loadtest
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ bench-forecast: $(BENCH_STAMP)
 # the browser tests write their screenshots to a temporary folder; this refreshes the README's
 screenshots: $(STAMP)
 	BROWSER_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/browser
+
+# Separate commands that print figures (not tests): >= 10,000 generated inputs across the
+# history import, the forms and the API; 50 users for 60 s against a real `vuoro serve`.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz
+
+loadtest: $(STAMP)
+	$(BIN)/python -m web.loadtest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

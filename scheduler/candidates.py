@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scheduler.domain import Agent, Problem, ShiftRule
 from scheduler.grid import Grid
@@ -20,6 +20,7 @@ class Candidate:
     paid_minutes: int
     break_starts: tuple[int, ...] = ()  # interval indices where the meal break may start
     break_intervals: int = 0  # length of the meal break in intervals; 0 = no meal break
+    shift_type: str = ""  # key of the rule's shift type; "" when the rule has none
 
     @property
     def needs_break(self) -> bool:
@@ -59,31 +60,50 @@ def agent_candidates(problem: Problem, agent: Agent) -> dict[int, tuple[Candidat
     """Candidate shifts of one agent keyed by local day index (days without any are left out).
 
     Approved time off and the contract's daily maximum are applied here: such shifts are never
-    generated. A shift during which none of the agent's queues is ever open is dropped too;
-    a shift that is partly outside opening hours stays, its closed intervals being back-office
-    work that the `off_queue` penalty makes the solver avoid where it can.
+    generated. A shift during which none of the agent's queues is ever open is dropped too,
+    unless its shift type has day demand (it is planned per day, not per queue); a shift that
+    is partly outside opening hours stays, its closed intervals being back-office work that
+    the `off_queue` penalty makes the solver avoid where it can. A rule with shift types gives
+    one candidate per type, start and length (two types may share times: the type tells them
+    apart); a type the contract limits to zero shifts gives none.
     """
     grid, rule = problem.grid, agent.shift_rule
     open_any = skilled_open(problem, agent)
     length_break = break_length_intervals(rule, grid)
+    demanded = {demand.shift_type for demand in problem.day_demand}
+    options = _options(agent)
     by_day: dict[int, tuple[Candidate, ...]] = {}
     for d, day in enumerate(grid.day_list):
         if day in agent.time_off:
             continue
         found: list[Candidate] = []
-        for minute in rule.start_minutes():
+        for type_key, minute, length_minutes in options:
             start = grid.local_time_index(d, minute)
             if start is None:
                 continue  # skipped by the spring DST change, or off the grid
-            for length_minutes in rule.lengths_minutes:
-                candidate = _candidate(
-                    rule, grid, d, start, length_minutes, open_any, length_break
-                )
-                if candidate and candidate.paid_minutes <= agent.contract.max_minutes_per_day:
-                    found.append(candidate)
+            candidate = _candidate(rule, grid, d, start, length_minutes, open_any,
+                                   length_break, type_key in demanded)
+            if candidate and candidate.paid_minutes <= agent.contract.max_minutes_per_day:
+                found.append(replace(candidate, shift_type=type_key) if type_key else candidate)
         if found:
             by_day[d] = tuple(found)
     return by_day
+
+
+def _options(agent: Agent) -> list[tuple[str, int, int]]:
+    """(shift type, local start minute, length) of every shift the agent's rule allows."""
+    rule = agent.shift_rule
+    if not rule.shift_types:
+        return [("", minute, length) for minute in rule.start_minutes()
+                for length in rule.lengths_minutes]
+    return [
+        (t.key, minute, length)
+        for t in rule.shift_types
+        if agent.contract.shift_limit(t.key) != 0
+        for minute in range(t.earliest_start_minute, t.latest_start_minute + 1,
+                            rule.start_step_minutes)
+        for length in t.lengths_minutes
+    ]
 
 
 def _candidate(
@@ -94,6 +114,7 @@ def _candidate(
     length_minutes: int,
     open_any: tuple[bool, ...],
     length_break: int,
+    day_planned: bool = False,
 ) -> Candidate | None:
     """The candidate for one start and length, or None when it cannot be worked."""
     if length_minutes % grid.interval_minutes:
@@ -102,7 +123,7 @@ def _candidate(
     if end > grid.n_intervals:
         return None
     closed = [t for t in range(start, end) if not open_any[t]]
-    if len(closed) == end - start:
+    if len(closed) == end - start and not day_planned:
         return None
     if not rule.needs_meal_break(length_minutes):
         return Candidate(day, start, end, length_minutes)

@@ -95,8 +95,41 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class ShiftType:
+    """A named kind of shift (early, late, night): its start window and lengths.
+
+    `not_followed_by` lists the types that may not be worked the next day (a forbidden
+    succession, e.g. no early shift after a night).
+    """
+
+    key: str
+    earliest_start_minute: int
+    latest_start_minute: int  # inclusive; may pass 24*60 for starts after midnight
+    lengths_minutes: tuple[int, ...]
+    name: str = ""
+    not_followed_by: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            raise ValueError("a shift type needs a key")
+        if self.latest_start_minute < self.earliest_start_minute:
+            raise ValueError(f"shift type {self.key}: latest start before earliest start")
+        if not self.lengths_minutes or any(n <= 0 for n in self.lengths_minutes):
+            raise ValueError(f"shift type {self.key}: lengths must be positive minutes")
+
+    def allows(self, start_minute: int, length_minutes: int) -> bool:
+        """Whether a shift starting at this local minute with this length is of this type."""
+        return (self.earliest_start_minute <= start_minute <= self.latest_start_minute
+                and length_minutes in self.lengths_minutes)
+
+
+@dataclass(frozen=True)
 class ShiftRule:
-    """When shifts may start and how long they may be, in local wall-clock minutes."""
+    """When shifts may start and how long they may be, in local wall-clock minutes.
+
+    With `shift_types`, only shifts of those types are worked; each type lies inside the
+    rule's start window and lengths, which then are the envelope of all types.
+    """
 
     name: str
     earliest_start_minute: int  # minutes after local midnight, e.g. 7*60
@@ -110,6 +143,28 @@ class ShiftRule:
     # after switching queues, an agent stays at least this long on the new queue (and stayed
     # this long on the old one), so nobody ping-pongs between clients
     min_activity_minutes: int = 60
+    shift_types: tuple[ShiftType, ...] = ()
+
+    def __post_init__(self) -> None:
+        keys = [t.key for t in self.shift_types]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"shift rule {self.name}: shift type keys must be unique")
+        for t in self.shift_types:
+            if (t.earliest_start_minute < self.earliest_start_minute
+                    or t.latest_start_minute > self.latest_start_minute):
+                raise ValueError(f"shift type {t.key} starts outside shift rule {self.name}'s "
+                                 "start window")
+            if set(t.lengths_minutes) - set(self.lengths_minutes):
+                raise ValueError(f"shift type {t.key} has lengths shift rule {self.name} does "
+                                 "not allow")
+            unknown = set(t.not_followed_by) - set(keys)
+            if unknown:
+                raise ValueError(f"shift type {t.key} may not be followed by unknown types "
+                                 f"{sorted(unknown)}")
+
+    def shift_type(self, key: str) -> ShiftType | None:
+        """The rule's shift type with this key, None when it has none such."""
+        return next((t for t in self.shift_types if t.key == key), None)
 
     def start_minutes(self) -> tuple[int, ...]:
         """Every allowed local start minute."""
@@ -130,7 +185,11 @@ class ShiftRule:
 
 @dataclass(frozen=True)
 class Contract:
-    """Working-time terms of an agent's contract (Finnish defaults)."""
+    """Working-time terms of an agent's contract (Finnish defaults).
+
+    The pattern rules default to values that never bind: no period bounds, no limits per
+    shift type, runs of one day allowed, any number of weekends.
+    """
 
     name: str
     min_minutes_per_week: int
@@ -139,6 +198,37 @@ class Contract:
     min_daily_rest_minutes: int = 660
     min_weekly_rest_minutes: int = 35 * 60  # once per ISO week, around a whole day off
     max_consecutive_days: int = 6
+    # paid minutes over the whole planning period, on top of the weekly bounds
+    min_minutes_per_period: int = 0
+    max_minutes_per_period: int | None = None  # None: no period maximum
+    # at most this many shifts of a type over the period, e.g. (("night", 4),); others free
+    max_shifts_per_type: tuple[tuple[str, int], ...] = ()
+    min_consecutive_days: int = 1  # a run of working days lasts at least this many days
+    min_consecutive_days_off: int = 1  # a run of days off lasts at least this many days
+    max_weekends: int | None = None  # weekends worked (Sat or Sun) in the period; None: any
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_shifts_per_type, Mapping):
+            object.__setattr__(self, "max_shifts_per_type",
+                               tuple(sorted(self.max_shifts_per_type.items())))
+        limits = dict(self.max_shifts_per_type)
+        if len(limits) != len(self.max_shifts_per_type):
+            raise ValueError(f"contract {self.name}: a shift type is limited twice")
+        if any(n < 0 for n in limits.values()):
+            raise ValueError(f"contract {self.name}: shift limits per type must be >= 0")
+        if self.min_consecutive_days < 1 or self.min_consecutive_days_off < 1:
+            raise ValueError(f"contract {self.name}: minimum runs are at least one day")
+        if self.max_consecutive_days < 1:
+            raise ValueError(f"contract {self.name}: max_consecutive_days must be >= 1")
+        if self.min_minutes_per_period < 0 or (self.max_weekends or 0) < 0:
+            raise ValueError(f"contract {self.name}: period minimum and weekends must be >= 0")
+        if (self.max_minutes_per_period is not None
+                and self.max_minutes_per_period < self.min_minutes_per_period):
+            raise ValueError(f"contract {self.name}: period maximum below its minimum")
+
+    def shift_limit(self, shift_type: str) -> int | None:
+        """The most shifts of a type over the period, None when the type is not limited."""
+        return dict(self.max_shifts_per_type).get(shift_type)
 
     def week_bounds(self, days_in_period: int, days_off: int) -> tuple[int, int]:
         """Paid-minute bounds for one ISO week of which `days_in_period` days are planned.
@@ -154,6 +244,24 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class ShiftRequest:
+    """An agent's wish for one day, kept when possible (soft): to work or to be off.
+
+    `wanted` True asks to work that day (a shift of `shift_type`, or any shift when it is
+    empty); False asks not to (not that type, or no shift at all). Breaking it costs `weight`.
+    """
+
+    day: date
+    wanted: bool
+    weight: int = 1
+    shift_type: str = ""
+
+    def __post_init__(self) -> None:
+        if self.weight < 0:
+            raise ValueError("a request's weight must be >= 0")
+
+
+@dataclass(frozen=True)
 class Agent:
     """A named agent with the queues they are certified for."""
 
@@ -163,6 +271,26 @@ class Agent:
     contract: Contract
     shift_rule: ShiftRule
     time_off: frozenset[date] = frozenset()
+    shift_requests: tuple[ShiftRequest, ...] = ()
+
+
+@dataclass(frozen=True)
+class DayDemand:
+    """Agents wanted on one shift type on one local day (cover planned per day, not interval).
+
+    Each agent short costs `under_weight`, each agent over `over_weight`; every agent whose
+    shift rule has the type counts.
+    """
+
+    day: date
+    shift_type: str
+    requirement: int
+    under_weight: int = 100
+    over_weight: int = 1
+
+    def __post_init__(self) -> None:
+        if self.requirement < 0 or self.under_weight < 0 or self.over_weight < 0:
+            raise ValueError(f"day demand {self.day} {self.shift_type}: values must be >= 0")
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,6 +317,7 @@ class Problem:
     # agents promised on a queue per interval (approved capacity requests); a shortfall against
     # them weighs more than plain understaffing, so a promise wins over unpromised demand
     committed: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    day_demand: tuple[DayDemand, ...] = ()  # per local day and shift type, besides intervals
 
     def __post_init__(self) -> None:
         n = self.grid.n_intervals
@@ -225,6 +354,21 @@ class Problem:
             unknown = agent.skills - keys
             if unknown:
                 raise ValueError(f"agent {agent.key} has unknown skills {sorted(unknown)}")
+        self._check_day_demand()
+
+    def _check_day_demand(self) -> None:
+        """Day demand names days of the period and shift types some agent can work, once each."""
+        types = {t.key for a in self.agents for t in a.shift_rule.shift_types}
+        days = set(self.grid.day_list)
+        seen: set[tuple[date, str]] = set()
+        for demand in self.day_demand:
+            if demand.day not in days:
+                raise ValueError(f"day demand on {demand.day} is outside the planning period")
+            if demand.shift_type not in types:
+                raise ValueError(f"day demand names unknown shift type {demand.shift_type!r}")
+            if (demand.day, demand.shift_type) in seen:
+                raise ValueError(f"day demand for {demand.day} {demand.shift_type} is given twice")
+            seen.add((demand.day, demand.shift_type))
 
     def queue(self, key: str) -> Queue:
         """The queue with this key."""
@@ -277,6 +421,7 @@ class Shift:
     end: datetime
     breaks: tuple[Break, ...] = ()
     activities: tuple[Activity, ...] = ()
+    shift_type: str = ""  # key of the rule's shift type; "" when the rule has none
 
     @property
     def length_minutes(self) -> int:

@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from scheduler import rules as hard
 from scheduler.candidates import agent_candidates
 from scheduler.coverage import shortfall as count_shortfall
+from scheduler.day_rules import DAY_RULES
 from scheduler.domain import Agent, Problem, Queue, Roster, Shift
 from scheduler.variables import Variables
 
@@ -33,6 +34,12 @@ RULE_WORDS = {
     "max_consecutive_days": "consecutive working days",
     "weekly_rest": "weekly rest",
     "min_activity_block": "minimum activity block",
+    "max_shifts_per_type": "shifts per type",
+    "period_paid_minutes": "contract hours over the period",
+    "min_consecutive_days": "minimum run of working days",
+    "min_consecutive_days_off": "minimum run of days off",
+    "max_weekends": "weekends worked",
+    "forbidden_successions": "forbidden shift successions",
 }
 # the shape of a shift, always kept: without them a contradiction could "vanish" into two shifts
 # a day or a shift without its break, which is no answer for a coordinator
@@ -187,7 +194,7 @@ def explain_infeasible(problem: Problem) -> list[Contradiction]:
     for agent in problem.agents:
         alone = replace(problem, agents=(agent,), fixed_before={
             k: v for k, v in problem.fixed_before.items() if k == agent.key})
-        active = [r for r in hard.HARD_RULES if r not in FOUNDATION]
+        active = [r for r in (*hard.HARD_RULES, *DAY_RULES) if r not in FOUNDATION]
         if _feasible(alone, active):
             continue
         for rule in list(active):  # deletion filter: drop every rule not needed

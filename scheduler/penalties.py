@@ -76,9 +76,14 @@ OFF_QUEUE_WEIGHT = 2  # per agent-interval: above overstaffing, so a spare agent
 
 
 def off_queue(model: cp_model.CpModel, problem: Problem, v: Variables) -> SoftTerm:
-    """Paid working intervals spent on no queue (back-office work while queues are closed)."""
+    """Paid working intervals spent on no queue (back-office work while queues are closed).
+
+    Agents certified for no queue are left out: they work shifts planned per day.
+    """
     working, on_queue = [], []
     for agent in problem.agents:
+        if not agent.skills:
+            continue
         for t in v.agent_intervals(agent.key):
             working.append(v.on_shift(agent.key, t) - v.on_break(agent.key, t))
             on_queue.extend(v.agent_activities(agent.key, t).values())

@@ -20,11 +20,14 @@ from scheduler.domain import (
     Agent,
     Break,
     Contract,
+    DayDemand,
     Problem,
     Queue,
     Roster,
     Shift,
+    ShiftRequest,
     ShiftRule,
+    ShiftType,
     SolveResult,
     Workload,
 )
@@ -56,7 +59,7 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
         },
         "holidays": sorted(day.isoformat() for day in problem.holidays),
         "queues": [dataclasses.asdict(q) for q in problem.queues],
-        "contracts": [dataclasses.asdict(c) for c in contracts],
+        "contracts": [_contract_to_json(c) for c in contracts],
         "shift_rules": [_rule_to_json(r) for r in rules],
         "agents": [
             {
@@ -66,6 +69,7 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
                 "contract": a.contract.name,
                 "shift_rule": a.shift_rule.name,
                 "time_off": sorted(day.isoformat() for day in a.time_off),
+                "shift_requests": [_request_to_json(r) for r in a.shift_requests],
             }
             for a in problem.agents
         ],
@@ -81,6 +85,10 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
                          for key, w in problem.workload.items()}} if problem.workload else {}),
         **({"committed": {key: list(values) for key, values in problem.committed.items()}}
            if problem.committed else {}),
+        "day_demand": [
+            {**dataclasses.asdict(demand), "day": demand.day.isoformat()}
+            for demand in problem.day_demand
+        ],
     }
 
 
@@ -123,7 +131,24 @@ def _rule_to_json(rule: ShiftRule) -> dict[str, Any]:
     values = dataclasses.asdict(rule)
     values["lengths_minutes"] = list(rule.lengths_minutes)
     values["meal_break_window_minutes"] = list(rule.meal_break_window_minutes)
+    values["shift_types"] = [
+        {**dataclasses.asdict(t), "lengths_minutes": list(t.lengths_minutes),
+         "not_followed_by": list(t.not_followed_by)}
+        for t in rule.shift_types
+    ]
     return values
+
+
+def _contract_to_json(contract: Contract) -> dict[str, Any]:
+    """A contract with its limits per shift type as an object, e.g. {"night": 4}."""
+    values = dataclasses.asdict(contract)
+    values["max_shifts_per_type"] = dict(contract.max_shifts_per_type)
+    return values
+
+
+def _request_to_json(request: ShiftRequest) -> dict[str, Any]:
+    """A shift on/off request."""
+    return {**dataclasses.asdict(request), "day": request.day.isoformat()}
 
 
 def _shift_to_json(shift: Shift, timezone: str) -> dict[str, Any]:
@@ -133,7 +158,7 @@ def _shift_to_json(shift: Shift, timezone: str) -> dict[str, Any]:
     def at(instant: datetime) -> str:
         return instant.astimezone(grid_zone).isoformat()
 
-    return {
+    document = {
         "agent": shift.agent,
         "day": shift.day.isoformat(),
         "start": at(shift.start),
@@ -146,6 +171,9 @@ def _shift_to_json(shift: Shift, timezone: str) -> dict[str, Any]:
             {"queue": a.queue, "start": at(a.start), "end": at(a.end)} for a in shift.activities
         ],
     }
+    if shift.shift_type:
+        document["shift_type"] = shift.shift_type
+    return document
 
 
 # ---------------------------------------------------------------- reading
@@ -195,9 +223,13 @@ def problem_from_json(data: Any) -> Problem:
         key: tuple(_int(v, f"committed.{key}") for v in _array(values, f"committed.{key}"))
         for key, values in _object(doc.get("committed", {}), "committed").items()
     }
+    day_demand = tuple(
+        _day_demand(item, f"day_demand[{i}]")
+        for i, item in enumerate(_array(doc.get("day_demand", []), "day_demand"))
+    )
     return _guard("problem", lambda: Problem(
         grid, queues, agents, requirement, is_open, holidays, fixed_before=fixed,
-        workload=workload, committed=committed,
+        workload=workload, committed=committed, day_demand=day_demand,
     ))
 
 
@@ -235,7 +267,8 @@ def _agent(data: Any, where: str, contracts: dict, rules: dict) -> Agent:
         raise SchemaError(f"{where}.contract: unknown contract {contract_name!r}")
     if rule_name not in rules:
         raise SchemaError(f"{where}.shift_rule: unknown shift rule {rule_name!r}")
-    unknown = set(a) - {"key", "name", "skills", "contract", "shift_rule", "time_off"}
+    unknown = set(a) - {"key", "name", "skills", "contract", "shift_rule", "time_off",
+                        "shift_requests"}
     if unknown:
         raise SchemaError(f"{where}: unknown fields {sorted(unknown)}")
     key = _str(_get(a, "key", where), f"{where}.key")
@@ -248,7 +281,23 @@ def _agent(data: Any, where: str, contracts: dict, rules: dict) -> Agent:
         shift_rule=rules[rule_name],
         time_off=frozenset(_day(d, f"{where}.time_off") for d in _array(a.get("time_off", []),
                                                                        f"{where}.time_off")),
+        shift_requests=tuple(
+            _dated(ShiftRequest, r, f"{where}.shift_requests[{i}]")
+            for i, r in enumerate(_array(a.get("shift_requests", []), f"{where}.shift_requests"))
+        ),
     )
+
+
+def _dated(cls: type, data: Any, where: str) -> Any:
+    """A record whose `day` field is an ISO date."""
+    values = dict(_object(data, where))
+    values["day"] = _day(_get(values, "day", where), f"{where}.day")
+    return _record(cls, values, where, dated=True)
+
+
+def _day_demand(data: Any, where: str) -> DayDemand:
+    """Demand for one shift type on one day."""
+    return _dated(DayDemand, data, where)
 
 
 def _by_name(cls: type, items: list, where: str) -> dict[str, Any]:
@@ -262,9 +311,10 @@ def _by_name(cls: type, items: list, where: str) -> dict[str, Any]:
     return found
 
 
-def _record(cls: type, data: Any, where: str) -> Any:
+def _record(cls: type, data: Any, where: str, dated: bool = False) -> Any:
     """A frozen dataclass from an object: required fields must be there, unknown ones not."""
     values = dict(_object(data, where))
+    day = values.pop("day", None) if dated else None
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = set(values) - set(fields)
     if unknown:
@@ -273,7 +323,9 @@ def _record(cls: type, data: Any, where: str) -> Any:
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         if required and name not in values:
             raise SchemaError(f"{where}: missing field {name!r}")
-        if name in values:
+        if dated and name == "day":
+            values["day"] = day
+        elif name in values:
             values[name] = _typed(values[name], f.type, f"{where}.{name}")
     return _guard(where, lambda: cls(**values))
 
@@ -292,8 +344,18 @@ def _typed(value: Any, annotation: str, where: str) -> Any:
         if not isinstance(value, bool):
             raise SchemaError(f"{where}: expected true or false, got {value!r}")
         return value
+    if annotation == "int | None":
+        return None if value is None else _int(value, where)
     if annotation.startswith("tuple[int"):
         return tuple(_int(v, where) for v in _array(value, where))
+    if annotation == "tuple[str, ...]":
+        return tuple(_str(v, where) for v in _array(value, where))
+    if annotation == "tuple[tuple[str, int], ...]":  # an object of counts, e.g. {"night": 4}
+        return tuple(sorted((_str(k, where), _int(v, f"{where}.{k}"))
+                            for k, v in _object(value, where).items()))
+    if annotation == "tuple[ShiftType, ...]":
+        return tuple(_record(ShiftType, v, f"{where}[{i}]")
+                     for i, v in enumerate(_array(value, where)))
     raise SchemaError(f"{where}: unsupported field type {annotation}")  # pragma: no cover
 
 
@@ -327,6 +389,7 @@ def _shift(data: Any, where: str) -> Shift:
         end=_instant(_get(s, "end", where), f"{where}.end"),
         breaks=breaks,
         activities=activities,
+        shift_type=_str(s.get("shift_type", ""), f"{where}.shift_type"),
     )
 
 

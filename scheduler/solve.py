@@ -5,27 +5,24 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
+from scheduler.columns import decomposable
 from scheduler.coverage import overstaffing, shortfall
+from scheduler.day_penalties import day_terms
+from scheduler.day_rules import DAY_RULES
+from scheduler.day_solve import day_level, solve_by_days
 from scheduler.domain import Problem, Roster, SolveResult
 from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
-from scheduler.penalties import (
-    CHANGE_WEIGHT,
-    COMMITMENT_FACTOR,
-    OFF_QUEUE_WEIGHT,
-    SOFT_TERMS,
-    changed_days,
-    changes,
-    commitments,
-    committed_shortfall,
-)
+from scheduler.objective import soft_penalties
+from scheduler.penalties import CHANGE_WEIGHT, SOFT_TERMS, changes, commitments
 from scheduler.rules import HARD_RULES, week_bounds
 from scheduler.validate import validate
 from scheduler.variables import Variables
-from scheduler.workload import deferred_penalties, deferred_work
+from scheduler.workload import deferred_work
 
 Progress = Callable[[float, float, float], None]  # (seconds, objective, best_bound)
 StopRequested = Callable[[], bool]  # polled while solving; True stops the search
@@ -60,12 +57,21 @@ def solve(
     began = time.monotonic()
     model = cp_model.CpModel()
     v = Variables(model, problem)
-    for add in HARD_RULES:
+    for add in (*HARD_RULES, *DAY_RULES):
         add(model, problem, v)
-    terms = [term(model, problem, v) for term in SOFT_TERMS]
+    terms = [term(model, problem, v) for term in SOFT_TERMS] + day_terms(model, problem, v)
     terms += deferred_work(model, problem, v)  # email's cumulative workload, when given
     if problem.committed:
         terms.append(commitments(model, problem, v))
+    if keep is None and decomposable(problem, v.candidates) and day_level(terms):
+        # planned per day: branch-and-price proves bounds CP-SAT alone cannot (day_solve.py)
+        result = solve_by_days(problem, model, v, terms, time_limit_seconds=time_limit_seconds,
+                               hint=hint, progress=progress, began=began,
+                               parameters=lambda s: _parameters(s, num_workers,
+                                                                time_limit_seconds))
+        if result.status == "INFEASIBLE":
+            result = replace(result, message=_why(problem, v))
+        return result
     if keep is not None:
         terms.append(changes(model, problem, v, keep, change_weight))
         hint = hint if hint is not None else keep
@@ -76,10 +82,7 @@ def solve(
     for term in terms:
         term.hint(model, problem, start)
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = num_workers
-    solver.parameters.max_time_in_seconds = time_limit_seconds
-    solver.parameters.random_seed = RANDOM_SEED
-    solver.parameters.cp_model_probing_level = PROBING_LEVEL
+    _parameters(solver, num_workers, time_limit_seconds)
     with _StopWatch(solver, stop):
         status = solver.solve(model, _Reporter(progress, began) if progress else None)
     wall = time.monotonic() - began
@@ -104,6 +107,14 @@ def solve(
     )
 
 
+def _parameters(solver: cp_model.CpSolver, num_workers: int, time_limit_seconds: float) -> None:
+    """The search parameters every solve uses."""
+    solver.parameters.num_workers = num_workers
+    solver.parameters.max_time_in_seconds = time_limit_seconds
+    solver.parameters.random_seed = RANDOM_SEED
+    solver.parameters.cp_model_probing_level = PROBING_LEVEL
+
+
 def _start_result(
     problem: Problem, start: Roster, wall: float, keep: Roster | None, change_weight: int
 ) -> SolveResult:
@@ -113,19 +124,7 @@ def _start_result(
     shown beats none. Penalties are counted from the roster, as the model would weigh them.
     """
     short, surplus = shortfall(problem, start), overstaffing(problem, start)
-    live = [q for q in problem.queues if q.key not in problem.workload]
-    penalties = {
-        "understaffing": sum(q.shortfall_weight * sum(short[q.key]) for q in live),
-        "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in live),
-        "off_queue": OFF_QUEUE_WEIGHT * _off_queue_intervals(problem, start),
-        **deferred_penalties(problem, start),
-    }
-    if problem.committed:
-        missing = committed_shortfall(problem, start)
-        penalties["commitments"] = sum(COMMITMENT_FACTOR * q.shortfall_weight
-                                       * sum(missing[q.key]) for q in problem.queues)
-    if keep is not None:
-        penalties["changes"] = change_weight * len(changed_days(problem, keep, start))
+    penalties = soft_penalties(problem, start, published=keep, change_weight=change_weight)
     return SolveResult(
         roster=start, status="FEASIBLE", objective=float(sum(penalties.values())),
         best_bound=0.0, wall_seconds=wall, penalties=penalties, shortfall=short,
@@ -133,18 +132,6 @@ def _start_result(
         message="time limit reached before CP-SAT improved the start roster; it is returned "
                 "as is (a longer limit gives a better roster)",
     )
-
-
-def _off_queue_intervals(problem: Problem, roster: Roster) -> int:
-    """Working intervals (on shift, not on break) without an activity."""
-    step = problem.grid.step
-    total = 0
-    for shift in roster.shifts:
-        minutes = shift.end - shift.start - sum((b.end - b.start for b in shift.breaks),
-                                                shift.end - shift.end)
-        busy = sum((a.end - a.start for a in shift.activities), shift.end - shift.end)
-        total += int((minutes - busy) / step)
-    return total
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from scheduler import day_checks
 from scheduler.domain import Agent, Problem, Roster, Shift
 from scheduler.grid import Grid
 
@@ -49,6 +50,8 @@ def validate(problem: Problem, roster: Roster) -> list[Violation]:
         found.extend(_weekly_paid_minutes(problem, agent, shifts))
         found.extend(_consecutive_days(problem, agent, shifts, before))
         found.extend(_weekly_rest(problem, agent, shifts, before))
+        found.extend(Violation(rule, agent.key, day, message) for rule, day, message
+                     in day_checks.check_agent(problem, agent, shifts, before))
     return found
 
 

@@ -106,21 +106,24 @@ class Variables:
         shifts, breaks, activities = set(), set(), set()
         for shift in roster.shifts:
             try:
-                shifts.add((shift.agent, grid.index_of(shift.start), grid.index_of(shift.end)))
+                shifts.add((shift.agent, grid.index_of(shift.start), grid.index_of(shift.end),
+                            shift.shift_type))
                 breaks.update((shift.agent, grid.index_of(b.start)) for b in shift.breaks)
                 for act in shift.activities:
                     for t in range(grid.index_of(act.start), grid.index_of(act.end)):
                         activities.add((shift.agent, act.queue, t))
             except ValueError:
                 continue  # a shift off this grid says nothing about this problem
+        worked = set()
         for (a, d, i), x in self.shift.items():
             c = self.candidates[a][d][i]
-            self.model.add_hint(x, (a, c.start, c.end) in shifts)
-        worked = {(a, d) for (a, d, i) in self.shift if (a, self.candidates[a][d][i].start,
-                                                          self.candidates[a][d][i].end) in shifts}
+            chosen = (a, c.start, c.end, c.shift_type) in shifts
+            self.model.add_hint(x, chosen)
+            if chosen:
+                worked.add((a, d))
         for key, works in self.works.items():
             self.model.add_hint(works, key in worked)
-        self._hint_weekly_rest(shifts)
+        self._hint_weekly_rest({(a, start, end) for a, start, end, _ in shifts})
         for (a, _, s), b in self.break_start.items():
             self.model.add_hint(b, (a, s) in breaks)
         for key, y in self.activity.items():
@@ -185,6 +188,7 @@ class Variables:
                     end=grid.interval_start(c.end),
                     breaks=breaks,
                     activities=self._activities(solver, a, c, resting),
+                    shift_type=c.shift_type,
                 )
             )
         shifts.sort(key=lambda s: (s.agent, s.start))

@@ -19,6 +19,7 @@ from web import (
     auth,
     calculator,
     client,
+    contracts,
     coordinator,
     dashboard,
     forecasting,
@@ -63,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(revisions.bp)
     app.register_blueprint(people.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(contracts.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(client.bp)
     app.register_blueprint(requirements.bp)

@@ -12,10 +12,14 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _step_path(values: Sequence[float], x0: float, dx: float, y: callable) -> str:
     """An SVG path that steps through `values`, one step per interval."""
+    xs = [f"{x0 + i * dx:.1f}" for i in range(len(values) + 1)]
+    heights: dict[float, str] = {}  # few distinct values: format each height once
     parts = []
     for i, v in enumerate(values):
-        parts.append(f"{'M' if i == 0 else 'L'}{x0 + i * dx:.1f},{y(v):.1f}")
-        parts.append(f"L{x0 + (i + 1) * dx:.1f},{y(v):.1f}")
+        h = heights.get(v)
+        if h is None:
+            h = heights[v] = f"{y(v):.1f}"
+        parts.append(f"{'M' if i == 0 else 'L'}{xs[i]},{h} L{xs[i + 1]},{h}")
     return " ".join(parts)
 
 

@@ -9,7 +9,6 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
-import waitress
 from redis import Redis
 from rq import Worker
 from sqlmodel import Session
@@ -17,10 +16,10 @@ from sqlmodel import Session
 from fixtures.history import generate_history
 from fixtures.world import DemoWorld, build_world
 from forecasts import cli as forecast_cli
+from scheduler import bench_cli, erlang_cli
 from scheduler import cli as schedule_cli
-from scheduler import erlang_cli
 from scheduler.grid import Grid
-from web import archive_cli, create_app
+from web import archive_cli, create_app, serving
 from web.clock import site_today
 from web.db import create_schema, make_engine, reset_schema, upgrade_schema
 from web.jobs import QUEUE_NAME
@@ -125,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     erlang_cli.register(commands)
     schedule_cli.register(commands)
     archive_cli.register(commands)
+    bench_cli.register(commands)
     demo = commands.add_parser("demo", help="seed, forecast, solve, publish and serve the demo")
     demo.add_argument("--no-serve", action="store_true", help="stop after publishing")
     demo.add_argument("--seed", type=int, default=7)
@@ -133,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for sub in (demo, commands.add_parser("serve", help="serve the web app")):
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=5000)
+        sub.add_argument("--threads", type=int, default=8, help="waitress threads per process")
+        sub.add_argument("--workers", type=int, default=1,
+                         help="waitress processes sharing the port (one core each)")
     commands.add_parser("init-db", help="create or upgrade the database schema")
     worker = commands.add_parser("worker", help="run planning jobs from the Redis queue (RQ)")
     worker.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -151,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return schedule_cli.run(args)
     if args.command in ("export", "import"):
         return archive_cli.run(args)
+    if args.command == "bench":
+        return bench_cli.run(args)
     if args.command == "init-db":
         create_schema(make_engine(args.database_url))
         print("Database ready.")
@@ -174,9 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_logins(world)
         if args.no_serve:
             return 0
-    app = create_app({"DATABASE_URL": args.database_url} if args.database_url else None)
-    print(f"\nServing Vuoro on http://{args.host}:{args.port}  (Ctrl+C stops)")
-    waitress.serve(app, host=args.host, port=args.port, threads=8)
+    config = {"DATABASE_URL": args.database_url} if args.database_url else None
+    create_app(config).extensions["vuoro_engine"].dispose()  # schema up to date before serving
+    print(f"\nServing Vuoro on http://{args.host}:{args.port} with {args.workers} process(es) "
+          f"x {args.threads} threads  (Ctrl+C stops)", flush=True)
+    serving.serve(lambda: create_app(config), host=args.host, port=args.port,
+                  threads=args.threads, workers=args.workers)
     return 0
 
 

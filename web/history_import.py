@@ -44,15 +44,19 @@ def import_history_csv(session: Session, text: str) -> ImportReport:
             f"no such queue configured: {', '.join(unknown)} "
             "(client-channel-language must match a queue)"
         )
-    one_each = frame["queue"].nunique() == len(frame)  # one row per queue: no spacing to read
-    source_minutes = (STORED_INTERVAL_MINUTES if one_each
-                      else history_interval_minutes(frame))
+    try:
+        source_minutes = history_interval_minutes(frame)
+    except ValueError:  # one row per queue: nothing tells the interval; take it as stored
+        source_minutes = STORED_INTERVAL_MINUTES
     try:
         quality = tuple(check_history(frame).summary(STORED_INTERVAL_MINUTES))
     except ValueError:  # a single row per queue: nothing to judge
         quality = ()
     if source_minutes < STORED_INTERVAL_MINUTES:
-        frame = resample(frame, STORED_INTERVAL_MINUTES)
+        try:
+            frame = resample(frame, STORED_INTERVAL_MINUTES)
+        except ValueError as error:  # e.g. 20-minute intervals do not add up to 30
+            raise HistoryError(f"column 'interval_start': {error}") from error
     elif source_minutes > STORED_INTERVAL_MINUTES:
         raise HistoryError(
             f"history comes in {source_minutes}-minute intervals; "

@@ -51,6 +51,15 @@ class Contract(SQLModel, table=True):
     max_minutes_per_week: int
     max_minutes_per_day: int = 480
     min_daily_rest_minutes: int = 660
+    # pattern rules (scheduler.day_rules); the defaults never bind
+    max_consecutive_days: int = 6
+    min_minutes_per_period: int = 0
+    max_minutes_per_period: int | None = None
+    max_shifts_per_type: dict = Field(default_factory=dict,
+                                      sa_column=Column(JSON, nullable=False))
+    min_consecutive_days: int = 1
+    min_consecutive_days_off: int = 1
+    max_weekends: int | None = None
 
 
 class ShiftRule(SQLModel, table=True):
@@ -67,6 +76,9 @@ class ShiftRule(SQLModel, table=True):
     meal_break_window_start: int = 150
     meal_break_window_end: int = 330
     meal_break_paid: bool = False
+    # named shift types: [{"key", "name", "earliest_start_minute", "latest_start_minute",
+    # "lengths_minutes", "not_followed_by"}]; empty = any start and length of the rule
+    shift_types: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class Agent(SQLModel, table=True):
@@ -242,6 +254,7 @@ class Shift(SQLModel, table=True):
     day: date
     start: datetime
     end: datetime
+    shift_type: str = ""  # key of the shift rule's shift type, "" when it has none
 
 
 class Break(SQLModel, table=True):

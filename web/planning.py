@@ -50,6 +50,13 @@ def contract(row: m.Contract) -> domain.Contract:
         max_minutes_per_week=row.max_minutes_per_week,
         max_minutes_per_day=row.max_minutes_per_day,
         min_daily_rest_minutes=row.min_daily_rest_minutes,
+        max_consecutive_days=row.max_consecutive_days,
+        min_minutes_per_period=row.min_minutes_per_period,
+        max_minutes_per_period=row.max_minutes_per_period,
+        max_shifts_per_type=dict(row.max_shifts_per_type or {}),
+        min_consecutive_days=row.min_consecutive_days,
+        min_consecutive_days_off=row.min_consecutive_days_off,
+        max_weekends=row.max_weekends,
     )
 
 
@@ -65,6 +72,19 @@ def shift_rule(row: m.ShiftRule) -> domain.ShiftRule:
         meal_break_over_minutes=row.meal_break_over_minutes,
         meal_break_window_minutes=(row.meal_break_window_start, row.meal_break_window_end),
         meal_break_paid=row.meal_break_paid,
+        shift_types=tuple(shift_type(t) for t in row.shift_types or ()),
+    )
+
+
+def shift_type(stored: dict) -> domain.ShiftType:
+    """A shift type as stored on a shift-rule row."""
+    return domain.ShiftType(
+        key=stored["key"],
+        earliest_start_minute=int(stored["earliest_start_minute"]),
+        latest_start_minute=int(stored["latest_start_minute"]),
+        lengths_minutes=tuple(int(n) for n in stored["lengths_minutes"]),
+        name=stored.get("name", ""),
+        not_followed_by=tuple(stored.get("not_followed_by", ())),
     )
 
 
@@ -95,13 +115,15 @@ def stored_requirement(
     """Required agents per queue and interval of the grid, from a stored requirement."""
     key_of = {q.id: q.key for q in session.exec(select(m.Queue))}
     vectors = {key: [0] * grid.n_intervals for key in key_of.values()}
-    rows = session.exec(
-        select(m.RequirementInterval).where(m.RequirementInterval.requirement_id == requirement_id)
+    rows = session.exec(  # plain columns: a week of every queue is thousands of rows
+        select(m.RequirementInterval.queue_id, m.RequirementInterval.interval_start,
+               m.RequirementInterval.required_agents)
+        .where(m.RequirementInterval.requirement_id == requirement_id)
     )
-    for row in rows:
-        instant = utc(row.interval_start)
+    for queue_id, interval_start, required_agents in rows:
+        instant = utc(interval_start)
         if grid.start_utc <= instant < grid.end_utc:
-            vectors[key_of[row.queue_id]][grid.index_of(instant)] = row.required_agents
+            vectors[key_of[queue_id]][grid.index_of(instant)] = required_agents
     return {key: tuple(values) for key, values in vectors.items()}
 
 
@@ -240,6 +262,7 @@ def save_draft(
             day=shift.day,
             start=utc(shift.start),
             end=utc(shift.end),
+            shift_type=shift.shift_type,
         )
         session.add(row)
         session.flush()
@@ -294,6 +317,7 @@ def _domain_shifts(session: Session, ids: list[int]) -> list[domain.Shift]:
             end=utc(s.end),
             breaks=tuple(sorted(breaks[s.id], key=lambda b: b.start)),
             activities=tuple(sorted(activities[s.id], key=lambda a: a.start)),
+            shift_type=s.shift_type,
         )
         for s in sorted(shift_rows, key=lambda s: s.id)
     ]

@@ -12,6 +12,8 @@ from scheduler.grid import Grid
 from web import models as m
 from web.planning import grid_of, utc
 
+MAX_PERIOD_DAYS = 28  # a planning period is at most four weeks (web.jobs.submit_plan_job)
+
 
 @dataclass(frozen=True)
 class Block:
@@ -89,53 +91,56 @@ class QueueCoverage:
 def shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None = None) -> dict[
     int, list[ShiftView]
 ]:
-    """Shifts of a roster per agent id, with breaks and work blocks in local time.
-
-    Reads plain columns rather than ORM objects: a 300-agent week has thousands of shifts,
-    breaks and activities, and building model instances for them cost most of the page.
-    """
-    grid = grid_of(roster)
-    queues = {q.id: q for q in session.exec(select(m.Queue))}
-    clients = {c.id: c for c in session.exec(select(m.Client))}
+    """Shifts of a roster per agent id, with breaks and work blocks in local time."""
+    zone = grid_of(roster).zone
+    # plain columns, not ORM rows: the week table shows every block of every shift
+    names = {
+        queue_id: (key, client_name, channel, language)
+        for queue_id, key, client_name, channel, language in session.exec(
+            select(m.Queue.id, m.Queue.key, m.Client.name, m.Queue.channel, m.Queue.language)
+            .join(m.Client, col(m.Client.id) == col(m.Queue.client_id))
+        )
+    }
     query = select(m.Shift.id, m.Shift.agent_id, m.Shift.day, m.Shift.start, m.Shift.end).where(
-        m.Shift.roster_id == roster.id)
+        m.Shift.roster_id == roster.id
+    )
     if agent_ids is not None:
         query = query.where(col(m.Shift.agent_id).in_(agent_ids))
     shifts = session.exec(query.order_by(m.Shift.start)).all()
+    ids = [s[0] for s in shifts]
     blocks: dict[int, list[Block]] = defaultdict(list)
-    if shifts:
-        mine = select(m.Shift.id).where(m.Shift.roster_id == roster.id)
-        if agent_ids is not None:
-            mine = mine.where(col(m.Shift.agent_id).in_(agent_ids))
-        breaks = select(m.Break.shift_id, m.Break.start, m.Break.end, m.Break.kind,
-                        m.Break.paid).where(col(m.Break.shift_id).in_(mine))
-        for shift_id, start, end, kind, paid in session.exec(breaks):
-            blocks[shift_id].append(Block(_local(grid, start), _local(grid, end), kind,
-                                          paid=paid))
+    if ids:
+        breaks = select(m.Break.shift_id, m.Break.start, m.Break.end, m.Break.kind, m.Break.paid)
+        for shift_id, start, end, kind, paid in session.exec(
+            breaks.where(col(m.Break.shift_id).in_(ids))
+        ):
+            blocks[shift_id].append(
+                Block(utc(start).astimezone(zone), utc(end).astimezone(zone), kind, paid=paid)
+            )
         activities = select(m.Activity.shift_id, m.Activity.queue_id, m.Activity.start,
-                            m.Activity.end).where(col(m.Activity.shift_id).in_(mine))
-        for shift_id, queue_id, start, end in session.exec(activities):
-            q = queues[queue_id]
+                            m.Activity.end)
+        for shift_id, queue_id, start, end in session.exec(
+            activities.where(col(m.Activity.shift_id).in_(ids))
+        ):
+            key, client_name, channel, language = names[queue_id]
             blocks[shift_id].append(
                 Block(
-                    _local(grid, start),
-                    _local(grid, end),
+                    utc(start).astimezone(zone),
+                    utc(end).astimezone(zone),
                     "work",
-                    queue_key=q.key,
-                    client_name=clients[q.client_id].name,
-                    channel=q.channel,
-                    language=q.language,
+                    queue_key=key,
+                    client_name=client_name,
+                    channel=channel,
+                    language=language,
                 )
             )
     views: dict[int, list[ShiftView]] = defaultdict(list)
-    for shift_id, agent_id, day, start_at, end_at in shifts:
-        start, end = _local(grid, start_at), _local(grid, end_at)
-        mine_blocks = _with_back_office(sorted(blocks[shift_id], key=lambda b: b.start), start,
-                                        end)
-        unpaid = sum(int((b.end - b.start).total_seconds() // 60) for b in mine_blocks
-                     if not b.paid)
-        length = int((end_at - start_at).total_seconds() // 60)
-        views[agent_id].append(ShiftView(day, start, end, length - unpaid, tuple(mine_blocks)))
+    for shift_id, agent_id, day, shift_start, shift_end in shifts:
+        start, end = utc(shift_start).astimezone(zone), utc(shift_end).astimezone(zone)
+        mine = _with_back_office(sorted(blocks[shift_id], key=lambda b: b.start), start, end)
+        unpaid = sum(int((b.end - b.start).total_seconds() // 60) for b in mine if not b.paid)
+        length = int((shift_end - shift_start).total_seconds() // 60)
+        views[agent_id].append(ShiftView(day, start, end, length - unpaid, tuple(mine)))
     return views
 
 
@@ -154,8 +159,11 @@ def _with_back_office(blocks: list[Block], start: datetime, end: datetime) -> tu
 
 def upcoming_shifts(session: Session, agent_id: int, today: date) -> list[ShiftView]:
     """An agent's shifts in published rosters from `today` on, in time order."""
-    published = session.exec(
-        select(m.Roster).where(m.Roster.status == "published").order_by(col(m.Roster.start_day))
+    published = session.exec(  # the columns shift_views reads; no need for whole rows
+        select(m.Roster.id, m.Roster.start_day, m.Roster.days, m.Roster.interval_minutes)
+        .where(m.Roster.status == "published",
+               m.Roster.start_day > today - timedelta(days=MAX_PERIOD_DAYS))
+        .order_by(col(m.Roster.start_day))
     ).all()
     upcoming: list[ShiftView] = []
     for roster in published:
@@ -226,25 +234,31 @@ def coverage(session: Session, roster: m.Roster, client_id: int | None = None) -
     n = grid.n_intervals
     required = {q.id: [0] * n for q in queues}
     contacts = {q.id: [0.0] * n for q in queues}
-    requirement_rows = select(m.RequirementInterval).where(
+    # plain columns, not ORM rows: a client's week is thousands of intervals per page view
+    requirement_rows = select(
+        m.RequirementInterval.queue_id, m.RequirementInterval.interval_start,
+        m.RequirementInterval.required_agents, m.RequirementInterval.contacts,
+    ).where(
         m.RequirementInterval.requirement_id == roster.requirement_id,
         col(m.RequirementInterval.queue_id).in_(wanted),
     )
-    for row in session.exec(requirement_rows):
-        t = _index(grid, row.interval_start)
+    for queue_id, interval_start, required_agents, forecast_contacts in session.exec(
+        requirement_rows
+    ):
+        t = _index(grid, interval_start)
         if t is not None and t < n:
-            required[row.queue_id][t] = row.required_agents
-            contacts[row.queue_id][t] = row.contacts
+            required[queue_id][t] = required_agents
+            contacts[queue_id][t] = forecast_contacts
     scheduled = {q.id: [0] * n for q in queues}
     activity_rows = (
-        select(m.Activity)
+        select(m.Activity.queue_id, m.Activity.start, m.Activity.end)
         .join(m.Shift, col(m.Shift.id) == col(m.Activity.shift_id))
         .where(m.Shift.roster_id == roster.id, col(m.Activity.queue_id).in_(wanted))
     )
-    for a in session.exec(activity_rows):
-        first, last = _clamped_index(grid, a.start), _clamped_index(grid, a.end)
-        for t in range(first, last):
-            scheduled[a.queue_id][t] += 1
+    for queue_id, start, end in session.exec(activity_rows):
+        counts = scheduled[queue_id]
+        for t in range(_clamped_index(grid, start), _clamped_index(grid, end)):
+            counts[t] += 1
     starts = tuple(grid.local(t) for t in range(n))
     return [
         QueueCoverage(

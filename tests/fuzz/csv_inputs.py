@@ -22,7 +22,7 @@ DEFAULT_QUEUES = (("telco", "voice", "fi"), ("webshop", "chat", "fi"), ("webshop
 # A refusal must say where: a line (and column), or what is wrong with the file as a whole.
 CLEAR_ERROR = re.compile(
     r"line \d+|history file is empty|not valid CSV|no data rows|no such queue configured"
-    r"|-minute intervals|not UTF-8|header"
+    r"|-minute intervals|not UTF-8|header|column 'interval_start'"
 )
 
 junk_text = st.one_of(
@@ -43,7 +43,7 @@ def history_rows(draw, queues=DEFAULT_QUEUES) -> list[list[str]]:  # noqa: ANN00
     """A small, valid history: consecutive 30-minute intervals (local or UTC offsets)."""
     start = draw(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)))
     start = start.replace(minute=(start.minute // 30) * 30, second=0, microsecond=0)
-    step = timedelta(minutes=draw(st.sampled_from([5, 15, 30, 30, 30, 60])))
+    step = timedelta(minutes=draw(st.sampled_from([5, 6, 10, 15, 20, 30, 30, 30, 45, 60])))
     count = draw(st.integers(min_value=1, max_value=12))
     with_offset = draw(st.booleans())
     chosen = draw(st.lists(st.sampled_from(queues), min_size=1, max_size=len(queues),

@@ -522,7 +522,8 @@ def check_api_case(site: Site, example: tuple, checks: list) -> Outcome:
     changed = site.changes()
     if response.status_code >= 500:
         return Outcome(SERVER_ERROR, f"HTTP {response.status_code} {case.method} {case.path}")
-    created = response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+    replayed = "idempotent-replayed" in {k.lower() for k in response.headers}
+    created = response.status_code == 201 and not replayed
     if changed != (["capacityrequest"] if created else []):
         return Outcome(PARTIAL_WRITE, f"HTTP {response.status_code} changed {changed}")
     try:

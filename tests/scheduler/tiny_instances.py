@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 
-from scheduler.domain import Agent, Contract, Problem, Queue, ShiftRule, SolveResult
+from scheduler.domain import (
+    Agent,
+    Contract,
+    DayDemand,
+    Problem,
+    Queue,
+    ShiftRule,
+    ShiftType,
+    SolveResult,
+)
 from scheduler.grid import Grid
 from scheduler.validate import validate
 
@@ -99,3 +108,48 @@ def assert_valid(problem: Problem, result: SolveResult) -> None:
     assert validate(problem, result.roster) == []
 
 
+
+
+EARLY = ShiftType("E", 6 * 60, 6 * 60, (480,), name="early")
+LATE = ShiftType("L", 14 * 60, 14 * 60, (480,), name="late")
+
+
+def day_rule(*types: ShiftType) -> ShiftRule:
+    """A shift rule of named types only (early 06-14 and late 14-22 unless told), no breaks."""
+    types = types or (EARLY, LATE)
+    return ShiftRule("typed", min(t.earliest_start_minute for t in types),
+                     max(t.latest_start_minute for t in types),
+                     tuple(sorted({n for t in types for n in t.lengths_minutes})),
+                     meal_break_over_minutes=24 * 60, shift_types=types)
+
+
+def day_agent(key: str = "a1", *, rule: ShiftRule | None = None, requests=(),
+              time_off: tuple[date, ...] = (), **contract) -> Agent:
+    """An agent planned per day: no queues, no rest rules unless told, pattern rules as told."""
+    terms = dict(min_daily_rest_minutes=0, min_weekly_rest_minutes=0, max_consecutive_days=7)
+    terms.update(contract)
+    return Agent(key, f"Agent {key}", frozenset(), Contract("days", 0, 7 * 1440, **terms),
+                 rule or day_rule(), time_off=frozenset(time_off),
+                 shift_requests=tuple(requests))
+
+
+def day_problem(agents: tuple[Agent, ...], demand: Mapping[tuple[int, str], int] | None = None,
+                *, days: int = 7, with_queue: bool = False, start_day: date = MONDAY,
+                under: int = 100, over: int = 1, fixed_before=None) -> Problem:
+    """A problem planned per day: `demand[(day, type)]` agents, 0 elsewhere (over-cover counts).
+
+    With `with_queue`, an idle queue is added, which sends the problem down the plain CP-SAT
+    path instead of branch-and-price, so both are tested on the same rules.
+    """
+    grid = Grid(start_day, days, 60)
+    types = sorted({t.key for a in agents for t in a.shift_rule.shift_types})
+    demand = demand or {}
+    queues = (Queue("idle", "acme", "voice", "fi"),) if with_queue else ()
+    return Problem(
+        grid=grid, queues=queues, agents=agents,
+        requirement={q.key: (0,) * grid.n_intervals for q in queues},
+        is_open={q.key: (False,) * grid.n_intervals for q in queues},
+        day_demand=tuple(DayDemand(grid.day_list[d], t, demand.get((d, t), 0), under, over)
+                         for d in range(days) for t in types),
+        fixed_before=fixed_before or {},
+    )

@@ -85,6 +85,9 @@ ACCESS: dict[str, Access] = {
     "coordinator.job": Access(COORDINATORS),
     "coordinator.cancel_job": Access(COORDINATORS),
     "calculator.erlang_page": Access(COORDINATORS),
+    "contracts.contract_list": Access(COORDINATORS),
+    "contracts.edit_contract": Access(COORDINATORS),
+    "contracts.edit_shift_types": Access(COORDINATORS),
     "forecasting.forecast_page": Access(COORDINATORS),
     "forecasting.withdraw": Access(COORDINATORS),
     "revisions.compare": Access(COORDINATORS),
@@ -119,7 +122,8 @@ ACCESS: dict[str, Access] = {
 TENANT_PARAMETERS = {"agent_key", "client_key", "request_id", "token_id", "time_off_id",
                      "day_off_id"}
 # parameters naming coordinator-only data, or no one's
-PLAIN_PARAMETERS = {"roster_id", "job_id", "override_id", "filename", "user_id", "day"}
+PLAIN_PARAMETERS = {"roster_id", "job_id", "override_id", "filename", "user_id", "day",
+                    "contract_id", "rule_id"}
 
 
 @dataclass
@@ -173,7 +177,9 @@ def _world(session: Session) -> World:
     agents = {a.id: a for a in session.exec(select(m.Agent))}
     plain = {"roster_id": roster.id, "job_id": job.id, "override_id": override.id,
              "filename": "vuoro.css", "user_id": other_client_user.id,
-             "day": roster.start_day.isoformat()}
+             "day": roster.start_day.isoformat(),
+             "contract_id": session.exec(select(m.Contract)).first().id,
+             "rule_id": session.exec(select(m.ShiftRule)).first().id}
     own = {
         "coordinator": plain | {"agent_key": agents[other_agent.agent_id].key,
                                 "client_key": other_client.key,
