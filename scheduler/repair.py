@@ -19,6 +19,16 @@ from scheduler.penalties import COMMITMENT_FACTOR, OFF_QUEUE_WEIGHT
 from scheduler.validate import validate
 
 
+def without_unworkable_shifts(problem: Problem, roster: Roster) -> Roster:
+    """The roster less shifts that can no longer be worked: of agents no longer planned, and
+    on days now approved off. What remains is a valid start more often than not, so a re-plan
+    whose time limit runs out before CP-SAT finds a roster still returns one."""
+    agents = {a.key: a for a in problem.agents}
+    kept = tuple(s for s in roster.shifts
+                 if s.agent in agents and s.day not in agents[s.agent].time_off)
+    return roster if len(kept) == len(roster.shifts) else Roster(kept)
+
+
 def keep_promises(problem: Problem, roster: Roster) -> Roster:
     """The roster with on-shift agents moved onto queues short of promised agents."""
     if not problem.committed:

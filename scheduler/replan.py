@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from scheduler.domain import Problem, Roster, Shift, SolveResult
 from scheduler.explain import WEEKDAYS
 from scheduler.penalties import CHANGE_WEIGHT
-from scheduler.repair import keep_promises
+from scheduler.repair import keep_promises, without_unworkable_shifts
 from scheduler.solve import StopRequested, solve
 
 
@@ -42,10 +42,11 @@ def replan(
 ) -> Replan:
     """Re-solve the changed problem from the published roster and report what changed.
 
-    The search starts from the published roster with promised agents moved in where agents
-    on shift can take them (scheduler.repair), so short limits still keep promises.
+    The search starts from the published roster less the shifts that can no longer be worked
+    (new days off, agents gone) and with promised agents moved in where agents on shift can
+    take them (scheduler.repair), so short limits still return a roster that keeps promises.
     """
-    start = keep_promises(problem, published)
+    start = keep_promises(problem, without_unworkable_shifts(problem, published))
     result = solve(problem, time_limit_seconds=time_limit_seconds, keep=published, hint=start,
                    change_weight=change_weight, progress=progress, stop=stop)
     return Replan(result, roster_changes(problem, published, result.roster))

@@ -50,7 +50,9 @@ def history_rows(draw, queues=DEFAULT_QUEUES) -> list[list[str]]:  # noqa: ANN00
                            unique=True))
     rows = []
     for client, channel, language in chosen:
-        instant = start.replace(tzinfo=HELSINKI)
+        # through UTC and back: a start the spring change skips (03:30 on its Sunday) becomes
+        # the real instant an hour later, as an exporter would write it
+        instant = start.replace(tzinfo=HELSINKI).astimezone(ZoneInfo("UTC")).astimezone(HELSINKI)
         for _ in range(count):
             local = instant.astimezone(HELSINKI)
             stamp = local.isoformat() if with_offset else local.replace(tzinfo=None).isoformat()

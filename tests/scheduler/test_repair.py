@@ -8,7 +8,7 @@ from tiny_instances import hours, make_agent, make_problem
 
 from scheduler.coverage import coverage
 from scheduler.domain import Activity, Break, Problem, Queue, Roster, Shift
-from scheduler.repair import keep_promises
+from scheduler.repair import keep_promises, without_unworkable_shifts
 from scheduler.validate import validate
 
 
@@ -68,3 +68,15 @@ def test_a_move_that_would_break_a_rule_is_not_made() -> None:
     covered = coverage(problem, repaired)
     assert all(covered["q2"][t] == 1 for t in range(problem.grid.n_intervals)
                if problem.committed["q2"][t])
+
+
+def test_shifts_on_new_days_off_and_of_gone_agents_leave_the_start() -> None:
+    """A day approved off after publishing drops that shift; other shifts stay as they were."""
+    problem = replace(_problem(), committed={})
+    published = _on_q1_all_day(problem)
+    day = problem.grid.day_list[0]
+    off = replace(problem, agents=(replace(problem.agents[0], time_off=frozenset({day})),))
+    assert without_unworkable_shifts(off, published).shifts == ()
+    assert without_unworkable_shifts(problem, published) is published
+    gone = replace(problem, agents=(replace(problem.agents[0], key="someone-else"),))
+    assert without_unworkable_shifts(gone, published).shifts == ()

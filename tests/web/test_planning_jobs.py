@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from io import BytesIO, StringIO
 
 from sqlmodel import func, select
@@ -65,6 +66,21 @@ def test_bad_history_upload_says_where_and_saves_nothing(client, auth, session, 
                                                                          "nobody,voice,fi,3"))
     assert unknown.status_code == 400 and "nobody" in unknown.get_data(as_text=True)
     assert _count(session, m.ContactHistory) == before
+
+
+def test_one_row_for_each_of_two_queues_is_imported(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """Nothing tells the interval length of a single row per queue: it is taken as stored."""
+    _login_coordinator(auth, session, planned)
+    text = ("interval_start,client,channel,language,contacts,aht_seconds\n"
+            "2026-11-19T09:00:00+02:00,telco,voice,fi,12,300\n"
+            "2026-11-19T09:00:00+02:00,webshop,chat,fi,4,300\n")
+    assert _upload(client, auth, text).status_code == 303
+    stored = session.exec(
+        select(m.Queue.key, m.ContactHistory.contacts)
+        .join(m.Queue, m.Queue.id == m.ContactHistory.queue_id)
+        .where(m.ContactHistory.interval_start == datetime(2026, 11, 19, 7, tzinfo=UTC))
+    ).all()
+    assert sorted(stored) == [("telco-voice-fi", 12), ("webshop-chat-fi", 4)]
 
 
 def test_history_upload_lists_every_rejected_row(client, auth, session, planned) -> None:  # noqa: ANN001, E501
