@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, redirect, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from web import (
     agent,
@@ -28,7 +29,7 @@ from web import (
     revisions,
 )
 from web.clock import helsinki
-from web.db import close_request_session, create_schema, make_engine
+from web.db import MAX_ID, close_request_session, create_schema, make_engine
 
 csrf = CSRFProtect()
 
@@ -56,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     create_schema(engine)
     app.extensions["vuoro_engine"] = engine
 
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
@@ -77,6 +79,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.after_request(_security_headers)
     app.add_template_filter(helsinki)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids past a 32-bit integer column cannot exist, so 404."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _security_headers(response: Response) -> Response:

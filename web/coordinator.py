@@ -26,7 +26,7 @@ from web.capacity import AnswerForm, answer_request, requests_of
 from web.charts import coverage_svg
 from web.clock import helsinki_day, today
 from web.compare import published_counterpart
-from web.db import request_session
+from web.db import MAX_ID, request_session
 from web.history_import import import_history_csv
 from web.jobs import (
     mark_stale_jobs,
@@ -54,7 +54,7 @@ def _chosen_roster() -> tuple[m.Roster | None, list[m.Roster]]:
     wanted = request.args.get("roster", type=int)
     if wanted is None:
         return (rosters[0] if rosters else None), rosters
-    roster = session.get(m.Roster, wanted)
+    roster = session.get(m.Roster, wanted) if 0 < wanted <= MAX_ID else None
     if roster is None:
         abort(404)
     return roster, rosters

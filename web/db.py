@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, create_engine
 from web import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 DEFAULT_URL = "sqlite:///instance/vuoro.sqlite"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one cannot exist (PostgreSQL refuses it)
 
 
 def database_url(explicit: str | None = None) -> str:

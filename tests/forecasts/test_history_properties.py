@@ -13,11 +13,10 @@ from forecasts.history import HistoryError, read_history_text
 from tests.fuzz.csv_inputs import history_rows, mutated_history_csv
 from tests.fuzz.history_target import check_history_bytes, check_history_text
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=120)
 @given(mutated_history_csv())
 def test_any_file_is_read_exactly_or_refused_saying_where(data: bytes) -> None:
     """Mutated exports never crash the reader, never read wrong, never refuse vaguely."""
@@ -27,7 +26,7 @@ def test_any_file_is_read_exactly_or_refused_saying_where(data: bytes) -> None:
     assert not outcome.failed, f"{outcome.kind}: {outcome.detail}"
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=40)
 @given(history_rows(), st.data())
 def test_a_valid_file_is_accepted_and_one_bad_cell_is_named(rows, data) -> None:  # noqa: ANN001
     """A clean export reads back whole; spoiling one cell is refused naming that line."""

@@ -443,6 +443,9 @@ def check_upload(site: Site, example: tuple[bytes, str]) -> Outcome:
 # --- the JSON API (schemathesis) ---------------------------------------------------------
 
 
+CREATED_BY_POST = {"/my/time-off": "timeoffrequest"}  # else a new capacity request
+
+
 def api_role(path: str) -> str:
     """The role whose token reaches an operation's happy path most often."""
     if path.startswith(("/my/", "/agents/")):
@@ -490,9 +493,29 @@ def request_bodies(draw, site: Site) -> dict[str, Any]:  # noqa: ANN001
     return body
 
 
+@st.composite
+def time_off_bodies(draw, site: Site) -> dict[str, Any]:  # noqa: ANN001
+    """A time-off request body near the valid one: one field broken or left out, or none."""
+    first = site.today + timedelta(days=draw(st.integers(-3, 200)))
+    body: dict[str, Any] = {
+        "first_day": first.isoformat(),
+        "last_day": (first + timedelta(days=draw(st.integers(-1, 30)))).isoformat(),
+        "reason": draw(st.text(max_size=320)),
+    }
+    change = draw(st.sampled_from(["none", "none", "break", "drop"]))
+    name = draw(st.sampled_from(sorted(body)))
+    if change == "break":
+        body[name] = draw(st.one_of(junk_text, st.integers(), st.none(), st.booleans()))
+    elif change == "drop":
+        body.pop(name)
+    return body
+
+
 def api_inputs(site: Site, operation: Any) -> st.SearchStrategy:  # noqa: ANN401
     """A schemathesis case for one operation, often aimed at real keys and near-valid bodies."""
-    body = request_bodies(site) if operation.method.upper() == "POST" else st.none()
+    body = st.none()
+    if operation.method.upper() == "POST":
+        body = time_off_bodies(site) if operation.path == "/my/time-off" else request_bodies(site)
     return st.tuples(operation.as_strategy(), st.booleans(), body)
 
 
@@ -524,7 +547,8 @@ def check_api_case(site: Site, example: tuple, checks: list) -> Outcome:
         return Outcome(SERVER_ERROR, f"HTTP {response.status_code} {case.method} {case.path}")
     replayed = "idempotent-replayed" in {k.lower() for k in response.headers}
     created = response.status_code == 201 and not replayed
-    if changed != (["capacityrequest"] if created else []):
+    table = CREATED_BY_POST.get(case.path, "capacityrequest")
+    if changed != ([table] if created else []):
         return Outcome(PARTIAL_WRITE, f"HTTP {response.status_code} changed {changed}")
     try:
         case.validate_response(response, checks=checks)

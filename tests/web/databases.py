@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -24,7 +25,9 @@ class TestDatabases:
         self.folder = folder
         self.server_url = server_url if server_url is not None else os.environ.get("DATABASE_URL")
         self._names = itertools.count()
-        self._prefix = f"vuoro_test_{os.getpid()}"
+        # pid and a random part: each conftest that imports the fixture gets its own instance,
+        # and other sessions (other worktrees) share the server
+        self._prefix = f"vuoro_test_{os.getpid()}_{secrets.token_hex(3)}"
 
     @property
     def backend(self) -> str:

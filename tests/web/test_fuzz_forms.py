@@ -10,14 +10,15 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.fuzz.web_targets import FORM_TARGETS, FormTarget, Site
+from tests.fuzz.discovered_forms import ALL_FORM_TARGETS
+from tests.fuzz.web_targets import FormTarget, Site
 from tests.web.conftest import TODAY
 from web import coordinator
 
 EXAMPLES_PER_FORM = 20
 
 
-@pytest.mark.parametrize("target", FORM_TARGETS, ids=lambda t: t.name)
+@pytest.mark.parametrize("target", ALL_FORM_TARGETS, ids=lambda t: t.name)
 def test_generated_form_input_breaks_no_promise(target: FormTarget, app, planned, monkeypatch) -> None:  # noqa: ANN001, E501
     """No 5xx, no partial write, no unclear refusal, for generated posts of one form."""
     monkeypatch.setattr(coordinator, "start_job", lambda *_args, **_kwargs: None)

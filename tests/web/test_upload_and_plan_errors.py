@@ -78,3 +78,16 @@ def test_plan_form_says_which_field_is_wrong_in_words(client, auth, session, pla
                            follow_redirects=True).get_data(as_text=True)
         assert message in page and "invalid literal" not in page and "isoformat" not in page
     assert snapshot(session) == before
+
+
+def test_ids_too_large_for_the_database_are_not_found(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """An id past a 32-bit column is a 404 everywhere (PostgreSQL used to answer 500)."""
+    _login_coordinator(auth, session, planned)
+    huge = 2**40
+    token = auth.csrf_token("/coordinator/plan")
+    assert client.get(f"/coordinator/roster?roster={huge}").status_code == 404
+    assert client.get(f"/coordinator/jobs/{huge}").status_code == 404
+    for path in (f"/coordinator/rosters/{huge}/publish", f"/coordinator/requests/{huge}/answer",
+                 f"/coordinator/forecast/overrides/{huge}/withdraw",
+                 f"/coordinator/jobs/{huge}/cancel"):
+        assert client.post(path, data={"csrf_token": token}).status_code == 404, path

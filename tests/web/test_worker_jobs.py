@@ -12,6 +12,7 @@ import uuid
 import pytest
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Queue, Worker
 from sqlmodel import Session
 
 from web import models as m
@@ -34,13 +35,21 @@ def redis_url() -> str:
 
 
 @pytest.fixture()
-def worker(redis_url: str):  # noqa: ANN201
-    """A `vuoro worker` process on a queue of its own; killed at the end."""
+def worker(redis_url: str, tmp_path):  # noqa: ANN001, ANN201
+    """A `vuoro worker` process on a queue of its own, listening before the test; killed after."""
     queue = f"vuoro-test-{uuid.uuid4().hex[:8]}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "worker", "--redis-url", redis_url, "--queue", queue],
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "worker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", "worker", "--redis-url", redis_url, "--queue",
+             queue], start_new_session=True, stdout=output, stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 120  # imports take a while on a busy machine
+    with Redis.from_url(redis_url) as connection:
+        while not Worker.all(queue=Queue(queue, connection=connection)):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"vuoro worker did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
     yield queue, process
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
