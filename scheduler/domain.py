@@ -77,8 +77,8 @@ class ShiftRule:
     meal_break_over_minutes: int = 360  # a shift longer than this gets a meal break
     meal_break_window_minutes: tuple[int, int] = (150, 330)  # break start, minutes after start
     meal_break_paid: bool = False
-    # after switching queues, an agent stays at least this long on the new queue (and stayed
-    # this long on the old one), so nobody ping-pongs between clients
+    # after switching clients, an agent stays at least this long on the new client's queues
+    # (and stayed this long on the old one's), so nobody ping-pongs between clients
     min_activity_minutes: int = 60
 
     def start_minutes(self) -> tuple[int, ...]:
@@ -271,6 +271,7 @@ class SolveResult:
     shortfall: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     overstaffing: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     message: str = ""  # plain-words explanation, e.g. why the hard rules contradict
+    billable_hours: Mapping[str, float] = field(default_factory=dict)  # client -> hours
 
     @property
     def gap(self) -> float:

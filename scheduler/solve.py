@@ -7,17 +7,14 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from scheduler.billing import billable_hours
 from scheduler.coverage import overstaffing, shortfall
 from scheduler.domain import Problem, Roster, SolveResult
 from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
-from scheduler.penalties import (
-    CHANGE_WEIGHT,
-    OFF_QUEUE_WEIGHT,
-    SOFT_TERMS,
-    changed_days,
-    changes,
-)
+from scheduler.objective import evaluate
+from scheduler.penalties import CHANGE_WEIGHT, SOFT_TERMS, changes
+from scheduler.plan import plan_roster
 from scheduler.rules import HARD_RULES, week_bounds
 from scheduler.validate import validate
 from scheduler.variables import Variables
@@ -28,6 +25,12 @@ NUM_WORKERS = 2  # measured on the 70-agent week: see scheduler/bench.py
 # full probing spends ~3 s of presolve on the demo week before the hint is even tried; level 1
 # leaves short limits (the web's 10 s) a solution and loses nothing in 55 s (bench.py)
 PROBING_LEVEL = 1
+# Beyond this many agents the full CP-SAT model takes longer to build and presolve than its
+# search can repay: on the 70-agent week, 30 s of `scheduler.plan` (LP plan + local search)
+# reach 40.8k (5.8 % above the LP bound) where the greedy start + CP-SAT stayed at 54.0k.
+FULL_MODEL_MAX_AGENTS = 30
+GREEDY_MAX_AGENTS = 20  # up to here the greedy start is as good as a planned one, and instant
+PLAN_SHARE = 0.35  # of the time limit, for the planned start of a CP-SAT search
 
 
 def solve(
@@ -42,12 +45,34 @@ def solve(
 ) -> SolveResult:
     """Roster the problem's agents, minimising weighted understaffing and overstaffing.
 
-    `time_limit_seconds` bounds the CP-SAT search; building the model and the greedy start add
-    about 3 s on the 70-agent demo week. With `keep` (a published roster) the objective gains
+    `time_limit_seconds` bounds the start roster and the CP-SAT search together; building
+    the model adds a few seconds (about 3 s on the 70-agent demo week). Without a hint, the
+    start is the greedy roster for tiny problems and `scheduler.plan` (an LP plan turned
+    into named shifts, then local search) otherwise; above `FULL_MODEL_MAX_AGENTS` agents
+    that planned roster is the result. With `keep` (a published roster) the objective gains
     the named term `changes`, `change_weight` per agent-day whose shift differs from it, and
     `keep` is the default hint.
     """
     began = time.monotonic()
+    start = hint if hint is not None else keep
+    if start is None and len(problem.agents) > FULL_MODEL_MAX_AGENTS:
+        roster, _ = plan_roster(problem, time_limit_seconds=time_limit_seconds, seed=RANDOM_SEED,
+                                progress=progress)
+        if not validate(problem, roster):
+            result = _start_result(
+                problem, roster, time.monotonic() - began, None, change_weight,
+                f"planned by the LP and local search (CP-SAT's full model is used up to "
+                f"{FULL_MODEL_MAX_AGENTS} agents); no bound computed")
+            if progress:
+                progress(result.wall_seconds, result.objective, result.best_bound)
+            return result
+        start = roster  # some agent's rules defeated the plan: CP-SAT repairs or explains
+    if start is None:
+        if len(problem.agents) <= GREEDY_MAX_AGENTS:
+            start = greedy_roster(problem)
+        else:
+            start, _ = plan_roster(problem, time_limit_seconds=PLAN_SHARE * time_limit_seconds,
+                                   seed=RANDOM_SEED)
     model = cp_model.CpModel()
     v = Variables(model, problem)
     for add in HARD_RULES:
@@ -55,22 +80,22 @@ def solve(
     terms = [term(model, problem, v) for term in SOFT_TERMS]
     if keep is not None:
         terms.append(changes(model, problem, v, keep, change_weight))
-        hint = hint if hint is not None else keep
     model.minimize(sum(term.expression for term in terms))
-    # without a previous roster, a greedy one gives CP-SAT a good complete start (bench.py)
-    start = hint if hint is not None else greedy_roster(problem)
     v.hint(start)
     for term in terms:
         term.hint(model, problem, start)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = num_workers
-    solver.parameters.max_time_in_seconds = time_limit_seconds
+    solver.parameters.max_time_in_seconds = max(
+        0.01, time_limit_seconds - (time.monotonic() - began))
     solver.parameters.random_seed = RANDOM_SEED
     solver.parameters.cp_model_probing_level = PROBING_LEVEL
     status = solver.solve(model, _Reporter(progress, began) if progress else None)
     wall = time.monotonic() - began
     if status == cp_model.UNKNOWN and not validate(problem, start):
-        return _start_result(problem, start, wall, keep, change_weight)
+        return _start_result(problem, start, wall, keep, change_weight,
+                             "time limit reached before CP-SAT improved the start roster; it "
+                             "is returned as is (a longer limit gives a better roster)")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return SolveResult(
             Roster(()), solver.status_name(status), 0.0, 0.0, wall,
@@ -87,44 +112,26 @@ def solve(
         penalties={term.name: int(solver.value(term.expression)) for term in terms},
         shortfall=shortfall(problem, roster),
         overstaffing=overstaffing(problem, roster),
+        billable_hours=billable_hours(problem, roster),
     )
 
 
 def _start_result(
-    problem: Problem, start: Roster, wall: float, keep: Roster | None, change_weight: int
+    problem: Problem, start: Roster, wall: float, keep: Roster | None, change_weight: int,
+    message: str,
 ) -> SolveResult:
-    """The valid start roster when the time limit ran out before CP-SAT reported a solution.
+    """A valid roster that CP-SAT did not (or was not asked to) improve, as a result.
 
     On a busy machine presolve alone can use a short limit up; a valid roster with its gaps
     shown beats none. Penalties are counted from the roster, as the model would weigh them.
     """
-    short, surplus = shortfall(problem, start), overstaffing(problem, start)
-    penalties = {
-        "understaffing": sum(q.shortfall_weight * sum(short[q.key]) for q in problem.queues),
-        "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in problem.queues),
-        "off_queue": OFF_QUEUE_WEIGHT * _off_queue_intervals(problem, start),
-    }
-    if keep is not None:
-        penalties["changes"] = change_weight * len(changed_days(problem, keep, start))
+    penalties = evaluate(problem, start, keep=keep, change_weight=change_weight)
     return SolveResult(
         roster=start, status="FEASIBLE", objective=float(sum(penalties.values())),
-        best_bound=0.0, wall_seconds=wall, penalties=penalties, shortfall=short,
-        overstaffing=surplus,
-        message="time limit reached before CP-SAT improved the start roster; it is returned "
-                "as is (a longer limit gives a better roster)",
+        best_bound=0.0, wall_seconds=wall, penalties=penalties,
+        shortfall=shortfall(problem, start), overstaffing=overstaffing(problem, start),
+        message=message, billable_hours=billable_hours(problem, start),
     )
-
-
-def _off_queue_intervals(problem: Problem, roster: Roster) -> int:
-    """Working intervals (on shift, not on break) without an activity."""
-    step = problem.grid.step
-    total = 0
-    for shift in roster.shifts:
-        minutes = shift.end - shift.start - sum((b.end - b.start for b in shift.breaks),
-                                                shift.end - shift.end)
-        busy = sum((a.end - a.start for a in shift.activities), shift.end - shift.end)
-        total += int((minutes - busy) / step)
-    return total
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):

@@ -17,8 +17,8 @@ from sqlmodel import Session
 from fixtures.history import generate_history
 from fixtures.world import DemoWorld, build_world
 from forecasts import cli as forecast_cli
+from scheduler import bench_schedule, erlang_cli
 from scheduler import cli as schedule_cli
-from scheduler import erlang_cli
 from scheduler.grid import Grid
 from web import create_app
 from web.clock import site_today
@@ -124,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     forecast_cli.register(commands)
     erlang_cli.register(commands)
     schedule_cli.register(commands)
+    bench_schedule.register(commands)
     demo = commands.add_parser("demo", help="seed, forecast, solve, publish and serve the demo")
     demo.add_argument("--no-serve", action="store_true", help="stop after publishing")
     demo.add_argument("--seed", type=int, default=7)
@@ -148,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return erlang_cli.run(args)
     if args.command in ("solve", "validate"):
         return schedule_cli.run(args)
+    if args.command == "bench":
+        return bench_schedule.run(args)
     if args.command == "init-db":
         create_schema(make_engine(args.database_url))
         print("Database ready.")
