@@ -4,8 +4,8 @@ Agents with the same skills, shift rule, contract and days off form a group. The
 fractionally, how many of a group work each candidate shift per day, take their meal break
 in each interval, and serve each queue per interval; it keeps, summed over the group, each
 agent's availability per day (time off), the weekly contract bounds, the consecutive-days
-limit and one day off per whole week, and it prices understaffing, overstaffing and
-off-queue time exactly as the CP-SAT objective does (`scheduler.penalties`).
+limit and one day off per whole week, and it prices understaffing, overstaffing, off-queue
+time and pay (`shift_cost`) exactly as the CP-SAT objective does (`scheduler.penalties`).
 
 Every roster maps onto a feasible point of this LP with the same value of those terms (count
 each group's agents per shift, break and queue), so the LP optimum is a lower bound on any
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from ortools.linear_solver import pywraplp
 
 from scheduler.candidates import Candidate, agent_candidates
+from scheduler.costs import interval_pay
 from scheduler.domain import Agent, Problem
 from scheduler.penalties import OFF_QUEUE_WEIGHT
 
@@ -133,6 +134,7 @@ class _Builder:
         self.coverage: dict[tuple[str, int], list] = defaultdict(list)
         self.pool: dict[tuple[str, int], int] = defaultdict(int)  # agents who may work q at t
         self.rows: list[tuple[object, float, float, list]] = []
+        self._pay: dict[object, float] = {}  # the shift_cost part of a column's cost
         self.shift_vars: dict[tuple[int, int, int], list] = defaultdict(list)
         self.working_terms: dict[tuple[int, int], list[tuple[object, int]]] = defaultdict(list)
         self.activity_vars: dict[tuple[int, str, int], object] = {}
@@ -183,6 +185,8 @@ class _Builder:
     def _group(self, g: int, group: Group) -> None:
         """Shift, break and activity columns of one group, with its daily and weekly rows."""
         problem = self.problem
+        pay = interval_pay(problem, group.representative)
+        unpaid = not group.representative.shift_rule.meal_break_paid
         works_day: dict[int, list] = defaultdict(list)
         paid_day: dict[int, list] = defaultdict(list)
         for d, candidates in group.candidates.items():
@@ -202,7 +206,12 @@ class _Builder:
                     works_day[d].append(n)
                     paid_day[d].append((n, c.paid_minutes))
                     on_queue_time = c.end - c.start - c.break_intervals
-                    self.cost[n] += OFF_QUEUE_WEIGHT * on_queue_time
+                    shift_pay = sum(pay[c.start:c.end])
+                    if s is not None and unpaid:
+                        shift_pay -= sum(pay[s:s + c.break_intervals])
+                    self.cost[n] += OFF_QUEUE_WEIGHT * on_queue_time + shift_pay
+                    if shift_pay:
+                        self._pay[n] = shift_pay
                     if s is None and c.needs_break:
                         with_break.append(n)
                         for start in c.break_starts:
@@ -213,6 +222,9 @@ class _Builder:
                 for s, allowing in sorted(breaks.items()):
                     b = self.Var(0, available, "")
                     starts.append(b)
+                    if unpaid and sum(pay[s:s + length]):
+                        self._pay[b] = -sum(pay[s:s + length])
+                        self.cost[b] += self._pay[b]
                     self.row(-self.inf, 0, [(b, 1)] + [(n, -1) for n in allowing])
                     for t in range(s, s + length):
                         self.working_terms[g, t].append((b, -1))
@@ -223,7 +235,8 @@ class _Builder:
             low = sum(problem.week_bounds(a, days)[0] for a in group.agents)
             high = sum(problem.week_bounds(a, days)[1] for a in group.agents)
             self.row(low, high, [term for d in days for term in paid_day[d]])
-            if len(days) == 7:  # the weekly rest needs a day off in every whole week
+            if len(days) == 7 and group.representative.contract.min_weekly_rest_minutes > 0:
+                # the weekly rest needs a day off in every whole week
                 self.row(-self.inf, 6 * size, [(n, 1) for d in days for n in works_day[d]])
         limit = group.representative.contract.max_consecutive_days
         for first in range(0, problem.grid.days - limit):
@@ -263,6 +276,10 @@ class _Builder:
                 self.cost[o] += queue.overstaffing_weight
                 self.over_vars.append((o, queue.overstaffing_weight))
 
+    def pay_value(self) -> float:
+        """The LP's shift_cost: pay of its shift and break columns."""
+        return sum(value * var.solution_value() for var, value in self._pay.items())
+
     def plan(self) -> Plan:
         """The solved LP as counts per group."""
         value = self.solver.Objective().Value()
@@ -274,7 +291,8 @@ class _Builder:
             groups=self.groups,
             objective=value,
             parts={"understaffing": short, "overstaffing": over,
-                   "off_queue": value - short - over},
+                   "off_queue": value - short - over - self.pay_value(),
+                   **({"shift_cost": self.pay_value()} if self._pay else {})},
             shifts={key: sum(n.solution_value() for n in ns)
                     for key, ns in self.shift_vars.items()},
             working=working,

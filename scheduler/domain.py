@@ -99,6 +99,43 @@ class ShiftRule:
 
 
 @dataclass(frozen=True)
+class Premium:
+    """Extra pay per hour worked inside a local time window, e.g. night work 23-06.
+
+    The window may wrap past midnight (end <= start). It applies on the listed weekdays
+    (Monday 0) and, when `on_holidays`, on every public holiday (Sunday rates usually do).
+    """
+
+    name: str
+    start_minute: int
+    end_minute: int
+    extra_per_hour: float
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    on_holidays: bool = False
+
+    def applies(self, local: datetime, holiday: bool = False) -> bool:
+        """Whether the premium is paid for work at this local instant."""
+        if not (local.weekday() in self.weekdays or (holiday and self.on_holidays)):
+            return False
+        minute = local.hour * 60 + local.minute
+        if self.start_minute < self.end_minute:
+            return self.start_minute <= minute < self.end_minute
+        return minute >= self.start_minute or minute < self.end_minute
+
+
+@dataclass(frozen=True)
+class PayRates:
+    """What an hour of an agent's paid work costs, in the objective's units.
+
+    The objective adds these costs to its penalties (`shift_cost`): with the default
+    shortfall weight of 100, a missing agent-interval weighs as much as 100 units of pay.
+    """
+
+    hourly: float
+    premiums: tuple[Premium, ...] = ()
+
+
+@dataclass(frozen=True)
 class Contract:
     """Working-time terms of an agent's contract (Finnish defaults)."""
 
@@ -109,6 +146,7 @@ class Contract:
     min_daily_rest_minutes: int = 660
     min_weekly_rest_minutes: int = 35 * 60  # once per ISO week, around a whole day off
     max_consecutive_days: int = 6
+    pay: PayRates | None = None  # None: the roster's cost is not part of the objective
 
     def week_bounds(self, days_in_period: int, days_off: int) -> tuple[int, int]:
         """Paid-minute bounds for one ISO week of which `days_in_period` days are planned.

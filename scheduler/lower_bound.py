@@ -4,7 +4,8 @@ The bound is the aggregated LP relaxation (`scheduler.aggregate`, one column per
 meal-break start), solved exactly with GLOP, or for large weeks approximately with PDLP, and
 in both cases priced from the duals by weak duality (so an approximate solution still gives
 a proven bound), rounded up. Why the LP is a relaxation: every roster maps onto a
-feasible point of the LP with the same understaffing, overstaffing and off-queue penalty; the
+feasible point of the LP with the same understaffing, overstaffing, off-queue penalty and
+pay; the
 LP keeps the group sums of each agent's availability, weekly contract bounds, consecutive-days
 limit and weekly day off, and drops rules that bind single agents (daily rest, minimum
 activity block, rest after the published roster) and the other soft terms, which are never

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from scheduler.costs import has_pay, roster_cost
 from scheduler.coverage import overstaffing, shortfall
 from scheduler.domain import Problem, Roster
 from scheduler.penalties import CHANGE_WEIGHT, OFF_QUEUE_WEIGHT, changed_days
@@ -31,6 +32,8 @@ def evaluate(
         "overstaffing": sum(q.overstaffing_weight * sum(surplus[q.key]) for q in problem.queues),
         "off_queue": OFF_QUEUE_WEIGHT * off_queue_intervals(problem, roster),
     }
+    if has_pay(problem):
+        penalties["shift_cost"] = roster_cost(problem, roster)
     if keep is not None:
         penalties["changes"] = change_weight * len(changed_days(problem, keep, roster))
     return penalties

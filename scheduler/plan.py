@@ -32,6 +32,7 @@ from ortools.graph.python import min_cost_flow
 
 from scheduler.aggregate import Group, Plan, group_agents, solve_aggregate
 from scheduler.candidates import Candidate
+from scheduler.costs import has_pay, interval_pay
 from scheduler.domain import Activity, Agent, Break, Problem, Roster, Shift
 from scheduler.greedy import greedy_roster
 from scheduler.penalties import OFF_QUEUE_WEIGHT
@@ -64,6 +65,7 @@ class _Agent:
     fixed_before_day0: float | None  # end of the published shift on the day before day 0
     fixed_days: frozenset[int]  # day offsets (negative) worked just before the period
     weeks: list[tuple[list[int], int, int]]  # (days, min paid, max paid)
+    pay: np.ndarray  # cost of working each interval (scheduler.costs)
     least: int  # minimum activity block after a switch of client, in intervals
     client_of: list[int]  # per skill (local queue index), the client's index
     shifts: dict[int, _Assigned] = field(default_factory=dict)
@@ -106,6 +108,7 @@ class _State:
                                        if agent.key in problem.fixed_before else None),
                     fixed_days=frozenset((s.day - grid.day_list[0]).days for s in fixed),
                     weeks=[(days, *problem.week_bounds(agent, days)) for days in weeks],
+                    pay=np.array(interval_pay(problem, agent), dtype=float),
                     least=math.ceil(agent.shift_rule.min_activity_minutes / step),
                     client_of=[clients.index(problem.queues[q].client)
                                for q in sorted(index[k] for k in agent.skills)],
@@ -125,16 +128,23 @@ class _State:
         over = np.maximum(self.coverage - self.required, 0)
         idle = sum(s.queues.count(IDLE) for a in self.agents for s in a.shifts.values())
         return float(short.sum(axis=1) @ self.short_weight + over.sum(axis=1) @ self.over_weight
-                     + OFF_QUEUE_WEIGHT * idle)
+                     + OFF_QUEUE_WEIGHT * idle + self.pay_total())
+
+    def pay_total(self) -> int:
+        """Pay for every assigned shift (the `shift_cost` term)."""
+        return int(sum(_pay_of(a, x) for a in self.agents for x in a.shifts.values()))
 
     def parts(self) -> dict[str, int]:
         """The objective by named penalty."""
         short = np.maximum(self.required - self.coverage, 0)
         over = np.maximum(self.coverage - self.required, 0)
         idle = sum(s.queues.count(IDLE) for a in self.agents for s in a.shifts.values())
-        return {"understaffing": int(short.sum(axis=1) @ self.short_weight),
-                "overstaffing": int(over.sum(axis=1) @ self.over_weight),
-                "off_queue": OFF_QUEUE_WEIGHT * idle}
+        parts = {"understaffing": int(short.sum(axis=1) @ self.short_weight),
+                 "overstaffing": int(over.sum(axis=1) @ self.over_weight),
+                 "off_queue": OFF_QUEUE_WEIGHT * idle}
+        if has_pay(self.problem):
+            parts["shift_cost"] = self.pay_total()
+        return parts
 
     def apply(self, a: _Agent, assigned: _Assigned, sign: int) -> None:
         """Add (+1) or remove (-1) one shift's activities from the coverage counts."""
@@ -206,7 +216,8 @@ class _State:
 
     def best_activities(self, a: _Agent, c: Candidate, gain: np.ndarray
                         ) -> tuple[float, int | None, list[int]]:
-        """Best break start and queue per interval for candidate c, with its value."""
+        """Best break start and queue per interval for candidate c, with its value (pay
+        for the shift counted against it)."""
         span = gain[:, c.start:c.end]
         starts = c.break_starts if c.needs_break else (None,)
         best = (-math.inf, None, [])
@@ -214,6 +225,7 @@ class _State:
             resting = set() if s is None else set(range(s - c.start, s - c.start +
                                                            c.break_intervals))
             value, queues = _sequence(span, resting, a.least, a.client_of)
+            value -= _pay_of(a, _Assigned(c, s, queues))
             if value > best[0]:
                 best = (value, s, queues)
         return best
@@ -221,7 +233,7 @@ class _State:
     def quick_values(self, a: _Agent, candidates: tuple[Candidate, ...], gain: np.ndarray
                      ) -> np.ndarray:
         """Each candidate's value with the best break and the best queue per interval."""
-        per_interval = np.maximum(gain.max(axis=0), -OFF_QUEUE_WEIGHT)
+        per_interval = np.maximum(gain.max(axis=0), -OFF_QUEUE_WEIGHT) - a.pay
         prefix = np.concatenate(([0.0], np.cumsum(per_interval)))
         values = np.empty(len(candidates))
         for i, c in enumerate(candidates):
@@ -618,9 +630,18 @@ def _repair_blocks(state: _State) -> None:
 
 
 def _shift_value(a: _Agent, assigned: _Assigned, gain: np.ndarray) -> float:
-    """The value of an assigned shift against marginal gains without it."""
+    """The value of an assigned shift against marginal gains without it, less its pay."""
     c = assigned.candidate
-    return _value(gain[:, c.start:c.end], assigned.queues)
+    return _value(gain[:, c.start:c.end], assigned.queues) - _pay_of(a, assigned)
+
+
+def _pay_of(a: _Agent, assigned: _Assigned) -> float:
+    """Pay for a shift: its intervals less an unpaid meal break."""
+    c = assigned.candidate
+    total = a.pay[c.start:c.end].sum()
+    if assigned.break_start is not None and not a.agent.shift_rule.meal_break_paid:
+        total -= a.pay[assigned.break_start:assigned.break_start + c.break_intervals].sum()
+    return float(total)
 
 
 def _local_search(state: _State, deadline: float, rng: random.Random,
@@ -801,7 +822,7 @@ def _best_response(state: _State, a: _Agent, tries: int = 40) -> int:
             state.apply(a, assigned, -1)
         gain = state.marginal(a.skills)
         now = sum(_shift_value(a, x, gain) for x in current.values())
-        per_interval = np.maximum(gain.max(axis=0), -OFF_QUEUE_WEIGHT)
+        per_interval = np.maximum(gain.max(axis=0), -OFF_QUEUE_WEIGHT) - a.pay
         value, paid, pick = _week_table(a, week, per_interval)
         combos, totals, best = _ranked_weeks(week, low, high, value, paid, tries)
         others = {d: x.candidate for d, x in a.shifts.items() if d not in current}

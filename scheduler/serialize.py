@@ -20,6 +20,8 @@ from scheduler.domain import (
     Agent,
     Break,
     Contract,
+    PayRates,
+    Premium,
     Problem,
     Queue,
     Roster,
@@ -55,7 +57,7 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
         },
         "holidays": sorted(day.isoformat() for day in problem.holidays),
         "queues": [dataclasses.asdict(q) for q in problem.queues],
-        "contracts": [dataclasses.asdict(c) for c in contracts],
+        "contracts": [_contract_to_json(c) for c in contracts],
         "shift_rules": [_rule_to_json(r) for r in rules],
         "agents": [
             {
@@ -110,6 +112,14 @@ def _named(items) -> list:
         if by_name.setdefault(item.name, item) != item:
             raise ValueError(f"two different definitions share the name {item.name!r}")
     return list(by_name.values())
+
+
+def _contract_to_json(contract: Contract) -> dict[str, Any]:
+    """A contract; its pay rates only when it has them."""
+    values = dataclasses.asdict(contract)
+    if contract.pay is None:
+        del values["pay"]
+    return values
 
 
 def _rule_to_json(rule: ShiftRule) -> dict[str, Any]:
@@ -279,6 +289,11 @@ def _typed(value: Any, annotation: str, where: str) -> Any:
         return value
     if annotation.startswith("tuple[int"):
         return tuple(_int(v, where) for v in _array(value, where))
+    if annotation == "PayRates | None":
+        return None if value is None else _record(PayRates, value, where)
+    if annotation == "tuple[Premium, ...]":
+        return tuple(_record(Premium, v, f"{where}[{i}]")
+                     for i, v in enumerate(_array(value, where)))
     raise SchemaError(f"{where}: unsupported field type {annotation}")  # pragma: no cover
 
 

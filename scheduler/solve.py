@@ -12,6 +12,7 @@ from scheduler.coverage import overstaffing, shortfall
 from scheduler.domain import Problem, Roster, SolveResult
 from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
+from scheduler.lower_bound import lp_bound
 from scheduler.objective import evaluate
 from scheduler.penalties import CHANGE_WEIGHT, SOFT_TERMS, changes
 from scheduler.plan import plan_roster
@@ -28,8 +29,8 @@ PROBING_LEVEL = 1
 # Beyond this many agents the full CP-SAT model takes longer to build and presolve than its
 # search can repay: on the 70-agent week, 30 s of `scheduler.plan` (LP plan + local search)
 # reach 40.8k (5.8 % above the LP bound) where the greedy start + CP-SAT stayed at 54.0k.
-FULL_MODEL_MAX_AGENTS = 30
-GREEDY_MAX_AGENTS = 20  # up to here the greedy start is as good as a planned one, and instant
+FULL_MODEL_MAX_AGENT_DAYS = 30 * 7  # agents x planned days
+GREEDY_MAX_AGENT_DAYS = 20 * 7  # up to here the greedy start is as good as a planned one
 PLAN_SHARE = 0.35  # of the time limit, for the planned start of a CP-SAT search
 
 
@@ -48,27 +49,30 @@ def solve(
     `time_limit_seconds` bounds the start roster and the CP-SAT search together; building
     the model adds a few seconds (about 3 s on the 70-agent demo week). Without a hint, the
     start is the greedy roster for tiny problems and `scheduler.plan` (an LP plan turned
-    into named shifts, then local search) otherwise; above `FULL_MODEL_MAX_AGENTS` agents
-    that planned roster is the result. With `keep` (a published roster) the objective gains
-    the named term `changes`, `change_weight` per agent-day whose shift differs from it, and
-    `keep` is the default hint.
+    into named shifts, then local search) otherwise; above `FULL_MODEL_MAX_AGENT_DAYS`
+    agent-days that planned roster is the result. With `keep` (a published roster) the
+    objective gains the named term `changes`, `change_weight` per agent-day whose shift
+    differs from it, and `keep` is the default hint. The best bound is the better of
+    CP-SAT's and the aggregated LP's (`scheduler.lower_bound`); a roster that meets it is
+    reported OPTIMAL.
     """
     began = time.monotonic()
     start = hint if hint is not None else keep
-    if start is None and len(problem.agents) > FULL_MODEL_MAX_AGENTS:
+    agent_days = len(problem.agents) * problem.grid.days
+    if start is None and agent_days > FULL_MODEL_MAX_AGENT_DAYS:
         roster, _ = plan_roster(problem, time_limit_seconds=time_limit_seconds, seed=RANDOM_SEED,
                                 progress=progress)
         if not validate(problem, roster):
             result = _start_result(
                 problem, roster, time.monotonic() - began, None, change_weight,
                 f"planned by the LP and local search (CP-SAT's full model is used up to "
-                f"{FULL_MODEL_MAX_AGENTS} agents); no bound computed")
+                f"{FULL_MODEL_MAX_AGENT_DAYS} agent-days); no bound computed")
             if progress:
                 progress(result.wall_seconds, result.objective, result.best_bound)
             return result
         start = roster  # some agent's rules defeated the plan: CP-SAT repairs or explains
     if start is None:
-        if len(problem.agents) <= GREEDY_MAX_AGENTS:
+        if agent_days <= GREEDY_MAX_AGENT_DAYS:
             start = greedy_roster(problem)
         else:
             start, _ = plan_roster(problem, time_limit_seconds=PLAN_SHARE * time_limit_seconds,
@@ -80,7 +84,12 @@ def solve(
     terms = [term(model, problem, v) for term in SOFT_TERMS]
     if keep is not None:
         terms.append(changes(model, problem, v, keep, change_weight))
-    model.minimize(sum(term.expression for term in terms))
+    objective = sum(term.expression for term in terms)
+    model.minimize(objective)
+    # CP-SAT's own bound is weak on these covering models; the aggregated LP's is often
+    # exact (it proves the MTPA optimum 6336, where CP-SAT's stays near 1,800), so the
+    # search stops as soon as a roster meets it
+    lp_value = lp_bound(problem, time_limit_seconds=5).value
     v.hint(start)
     for term in terms:
         term.hint(model, problem, start)
@@ -90,7 +99,7 @@ def solve(
         0.01, time_limit_seconds - (time.monotonic() - began))
     solver.parameters.random_seed = RANDOM_SEED
     solver.parameters.cp_model_probing_level = PROBING_LEVEL
-    status = solver.solve(model, _Reporter(progress, began) if progress else None)
+    status = solver.solve(model, _Reporter(progress, began, stop_at=lp_value))
     wall = time.monotonic() - began
     if status == cp_model.UNKNOWN and not validate(problem, start):
         return _start_result(problem, start, wall, keep, change_weight,
@@ -103,13 +112,16 @@ def solve(
             f"{time_limit_seconds:g} s; try a longer time limit",
         )
     roster = v.extract(solver)
+    bound = max(solver.best_objective_bound, lp_value)
+    proven = status == cp_model.OPTIMAL or solver.objective_value <= bound + 1e-6
     return SolveResult(
         roster=roster,
-        status=solver.status_name(status),
+        status="OPTIMAL" if proven else solver.status_name(status),
         objective=solver.objective_value,
-        best_bound=solver.best_objective_bound,
+        best_bound=min(bound, solver.objective_value),
         wall_seconds=wall,
-        penalties={term.name: int(solver.value(term.expression)) for term in terms},
+        penalties={term.name: int(solver.value(term.expression)) for term in terms
+                   if term.shown},
         shortfall=shortfall(problem, roster),
         overstaffing=overstaffing(problem, roster),
         billable_hours=billable_hours(problem, roster),
@@ -135,17 +147,22 @@ def _start_result(
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    """Passes each improving solution's (seconds, objective, best_bound) to a callback."""
+    """Passes each improving solution's (seconds, objective, best_bound) to a callback, and
+    stops the search once a solution reaches a proven bound (`stop_at`)."""
 
-    def __init__(self, progress: Progress, began: float) -> None:
+    def __init__(self, progress: Progress | None, began: float, stop_at: float = 0) -> None:
         super().__init__()
         self._progress = progress
         self._began = began
+        self._stop_at = stop_at
 
     def on_solution_callback(self) -> None:
-        """Report the new solution."""
+        """Report the new solution; stop when nothing better can exist."""
         seconds = time.monotonic() - self._began
-        self._progress(seconds, self.objective_value, self.best_objective_bound)
+        if self._progress is not None:
+            self._progress(seconds, self.objective_value, self.best_objective_bound)
+        if self._stop_at > 0 and self.objective_value <= self._stop_at + 1e-6:
+            self.stop_search()
 
 
 def _why(problem: Problem, v: Variables) -> str:

@@ -6,7 +6,7 @@ from scheduler.bench import synthetic_problem
 from scheduler.greedy import greedy_roster
 from scheduler.objective import evaluate
 from scheduler.plan import plan_roster
-from scheduler.solve import FULL_MODEL_MAX_AGENTS, solve
+from scheduler.solve import FULL_MODEL_MAX_AGENT_DAYS, solve
 from scheduler.validate import validate
 
 
@@ -20,7 +20,7 @@ def test_planned_roster_is_valid_counts_its_penalties_and_beats_the_greedy_start
 
 
 def test_solve_plans_large_problems_and_says_so():
-    problem = synthetic_problem(seed=3, n_agents=FULL_MODEL_MAX_AGENTS + 5)
+    problem = synthetic_problem(seed=3, n_agents=FULL_MODEL_MAX_AGENT_DAYS // 7 + 5)
     seen = []
     result = solve(problem, time_limit_seconds=6, progress=lambda *xs: seen.append(xs))
     assert result.status == "FEASIBLE" and "planned" in result.message
