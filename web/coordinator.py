@@ -26,7 +26,7 @@ from web.clock import today
 from web.db import request_session
 from web.history_import import import_history_csv
 from web.jobs import mark_stale_jobs, request_cancel, start_job, submit_plan_job
-from web.planning import PublishError, grid_of, publish_and_commit
+from web.planning import PublishError, grid_of, publish_and_commit, shortfall_notes
 from web.reports import coverage, roster_week
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -51,6 +51,9 @@ def _chosen_roster() -> tuple[m.Roster | None, list[m.Roster]]:
     return roster, rosters
 
 
+SHORTFALLS_SHOWN = 12  # short periods listed under the roster; the rest are counted
+
+
 @bp.route("/roster")
 def roster():  # noqa: ANN201
     """Agents × days: who works when, for which clients."""
@@ -58,6 +61,8 @@ def roster():  # noqa: ANN201
     if chosen is None:
         return render_template("coordinator/empty.html")
     rows = roster_week(request_session(), chosen)
+    bound = chosen.best_bound
+    gap = (chosen.objective - bound) / chosen.objective if bound > 0 and chosen.objective else None
     return render_template(
         "coordinator/roster.html",
         roster=chosen,
@@ -65,6 +70,9 @@ def roster():  # noqa: ANN201
         days=grid_of(chosen).day_list,
         rows=rows,
         staffed=sum(1 for r in rows if r.shifts_by_day),
+        gap=gap,
+        shortfalls=shortfall_notes(request_session(), chosen),
+        shown=SHORTFALLS_SHOWN,
     )
 
 
