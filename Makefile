@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 # The database tests also run on PostgreSQL (make test-postgres, as CI does).
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-# The forecast benchmark runs statsforecast's AutoETS and MSTL beside ours. statsforecast pins
-# pandas<3, so it gets its own venv on pandas 2.2 (the oldest pandas the project supports).
+# The benchmarks against other tools (statsforecast's AutoETS and MSTL beside our forecasts,
+# pyworkforce beside our rosters) run in their own venv: statsforecast pins pandas<3, so it is
+# on pandas 2.2 (the oldest pandas the project supports); neither is a product dependency.
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: demo test test-postgres screenshots lint clean bench-forecast fuzz loadtest
+.PHONY: demo test test-postgres screenshots lint clean bench-forecast fuzz loadtest bench-schedule bench-pyworkforce
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +34,7 @@ test-postgres: $(STAMP)
 $(BENCH_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]' 'pandas>=2.2,<2.3'
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]' 'pandas>=2.2,<2.3' 'pyworkforce>=0.5,<0.6'
 	touch $(BENCH_STAMP)
 
 bench-forecast: $(BENCH_STAMP)
@@ -50,6 +51,12 @@ fuzz: $(STAMP)
 
 loadtest: $(STAMP)
 	$(BIN)/python -m web.loadtest
+
+bench-schedule: $(STAMP)
+	$(BIN)/vuoro bench schedule --size S M
+
+bench-pyworkforce: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m scheduler.bench_pyworkforce
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

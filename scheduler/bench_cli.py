@@ -1,14 +1,16 @@
-"""The `vuoro bench` command group: one subcommand per benchmark (`vuoro bench rules DIR`)."""
+"""The `vuoro bench` command group: one subcommand per benchmark (`vuoro bench rules DIR`,
+`vuoro bench schedule`)."""
 
 from __future__ import annotations
 
 import argparse
 
-from scheduler import bench_rules
+from scheduler import bench_rules, bench_schedule
 
 # subcommand name -> (add its parser, run it); a new benchmark adds one entry
 BENCHMARKS = {
     "rules": (bench_rules.register, bench_rules.run),
+    "schedule": (bench_schedule.register, bench_schedule.run),
 }
 
 

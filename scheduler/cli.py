@@ -90,6 +90,8 @@ def _solve(args: argparse.Namespace) -> int:
     print(f"bound       {result.best_bound:,.0f}")
     print(f"gap         {result.gap:.2%}")
     print(f"shifts      {len(result.roster.shifts)} written to {args.out}")
+    for client, hours in result.billable_hours.items():
+        print(f"  billable  {client:<14}{hours:>10,.1f} h")
     if keep is not None:
         changed = roster_changes(problem, keep, result.roster)
         print(f"changes     {len(changed)} agent-days against {args.keep}")

@@ -140,8 +140,8 @@ class ShiftRule:
     meal_break_over_minutes: int = 360  # a shift longer than this gets a meal break
     meal_break_window_minutes: tuple[int, int] = (150, 330)  # break start, minutes after start
     meal_break_paid: bool = False
-    # after switching queues, an agent stays at least this long on the new queue (and stayed
-    # this long on the old one), so nobody ping-pongs between clients
+    # after switching clients, an agent stays at least this long on the new client's queues
+    # (and stayed this long on the old one's), so nobody ping-pongs between clients
     min_activity_minutes: int = 60
     shift_types: tuple[ShiftType, ...] = ()
 
@@ -181,6 +181,43 @@ class ShiftRule:
         if self.needs_meal_break(length_minutes) and not self.meal_break_paid:
             return length_minutes - self.meal_break_minutes
         return length_minutes
+
+
+@dataclass(frozen=True)
+class Premium:
+    """Extra pay per hour worked inside a local time window, e.g. night work 23-06.
+
+    The window may wrap past midnight (end <= start). It applies on the listed weekdays
+    (Monday 0) and, when `on_holidays`, on every public holiday (Sunday rates usually do).
+    """
+
+    name: str
+    start_minute: int
+    end_minute: int
+    extra_per_hour: float
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    on_holidays: bool = False
+
+    def applies(self, local: datetime, holiday: bool = False) -> bool:
+        """Whether the premium is paid for work at this local instant."""
+        if not (local.weekday() in self.weekdays or (holiday and self.on_holidays)):
+            return False
+        minute = local.hour * 60 + local.minute
+        if self.start_minute < self.end_minute:
+            return self.start_minute <= minute < self.end_minute
+        return minute >= self.start_minute or minute < self.end_minute
+
+
+@dataclass(frozen=True)
+class PayRates:
+    """What an hour of an agent's paid work costs, in the objective's units.
+
+    The objective adds these costs to its penalties (`shift_cost`): with the default
+    shortfall weight of 100, a missing agent-interval weighs as much as 100 units of pay.
+    """
+
+    hourly: float
+    premiums: tuple[Premium, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,6 +266,7 @@ class Contract:
     def shift_limit(self, shift_type: str) -> int | None:
         """The most shifts of a type over the period, None when the type is not limited."""
         return dict(self.max_shifts_per_type).get(shift_type)
+    pay: PayRates | None = None  # None: the roster's cost is not part of the objective
 
     def week_bounds(self, days_in_period: int, days_off: int) -> tuple[int, int]:
         """Paid-minute bounds for one ISO week of which `days_in_period` days are planned.
@@ -460,6 +498,7 @@ class SolveResult:
     shortfall: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     overstaffing: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     message: str = ""  # plain-words explanation, e.g. why the hard rules contradict
+    billable_hours: Mapping[str, float] = field(default_factory=dict)  # client -> hours
 
     @property
     def gap(self) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
+from scheduler.costs import has_pay, roster_cost
 from scheduler.coverage import overstaffing, shortfall
 from scheduler.domain import Problem, Roster
 from scheduler.penalties import (
@@ -115,6 +116,8 @@ def soft_penalties(
         missing = committed_shortfall(problem, roster)
         penalties["commitments"] = sum(COMMITMENT_FACTOR * q.shortfall_weight
                                        * sum(missing[q.key]) for q in problem.queues)
+    if has_pay(problem):
+        penalties["shift_cost"] = roster_cost(problem, roster)
     if any(agent.shift_requests for agent in problem.agents):
         penalties["shift_requests"] = sum(sum(v) for v in broken_requests(problem,
                                                                           roster).values())

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from scheduler import coverage
+from scheduler.costs import has_pay, interval_pay
 from scheduler.domain import Problem, Roster
 from scheduler.variables import Variables
 
@@ -22,6 +23,7 @@ class SoftTerm:
     expression: cp_model.LinearExprT
     count: Counter  # the same quantity per queue and interval, computed from a roster
     slack: Mapping[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    shown: bool = True  # reported in the penalties even when zero (False: only if it applies)
 
     def hint(self, model: cp_model.CpModel, problem: Problem, roster: Roster) -> None:
         """Hint the slack variables with their values in a roster, completing a roster hint."""
@@ -89,6 +91,34 @@ def off_queue(model: cp_model.CpModel, problem: Problem, v: Variables) -> SoftTe
             on_queue.extend(v.agent_activities(agent.key, t).values())
     expression = OFF_QUEUE_WEIGHT * (sum(working) - sum(on_queue))
     return SoftTerm("off_queue", expression, lambda _problem, _roster: {})
+
+
+def shift_cost(model: cp_model.CpModel, problem: Problem, v: Variables) -> SoftTerm:
+    """Pay for the rostered work, premiums included (`scheduler.costs`); zero without rates.
+
+    Linear in the choices: each chosen shift's intervals at the agent's pay, less the
+    intervals of its unpaid meal break.
+    """
+    terms, weights = [], []
+    for (a, d, i), x in v.shift.items():
+        agent = v.agents[a]
+        if agent.contract.pay is None:
+            continue
+        pay = interval_pay(problem, agent)
+        c = v.candidates[a][d][i]
+        terms.append(x)
+        weights.append(sum(pay[c.start:c.end]))
+    for (a, d, s), b in v.break_start.items():
+        agent = v.agents[a]
+        if agent.contract.pay is None or agent.shift_rule.meal_break_paid:
+            continue
+        pay = interval_pay(problem, agent)
+        length = next(c.break_intervals for c in v.candidates[a][d] if c.needs_break)
+        terms.append(b)
+        weights.append(-sum(pay[s:s + length]))
+    expression = cp_model.LinearExpr.weighted_sum(terms, weights)
+    return SoftTerm("shift_cost", expression, lambda _problem, _roster: {},
+                    shown=has_pay(problem))
 
 
 CHANGE_WEIGHT = 300  # per agent-day changed: worth three missing agent-intervals at weight 100
@@ -177,4 +207,4 @@ def commitments(model: cp_model.CpModel, problem: Problem, v: Variables) -> Soft
 
 SoftRule = Callable[[cp_model.CpModel, Problem, Variables], SoftTerm]
 
-SOFT_TERMS: tuple[SoftRule, ...] = (understaffing, overstaffing, off_queue)
+SOFT_TERMS: tuple[SoftRule, ...] = (understaffing, overstaffing, off_queue, shift_cost)

@@ -190,33 +190,36 @@ def _start_after(v: Variables, agent: Agent, d: int):
 
 
 def min_activity_block(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
-    """After a switch between queues, both blocks last at least `min_activity_minutes`.
+    """After a switch between clients, both blocks last at least `min_activity_minutes`.
 
-    Compact: for each queue q and interval t, "another queue at t-1 and q at t" forces q to go
-    on for the block's length, and "q at t-1 and another queue at t" forces q to have lasted
-    as long. A block ended by a break, back-office time or the shift's end is not a switch.
+    So nobody ping-pongs between clients: a block is a run of intervals on one client's
+    queues (moving between a client's own channels is no switch; the soft term
+    `block_switches` discourages those). Compact: per client c and interval t, "another
+    client at t-1 and c at t" forces c to go on for the block's length, and "c at t-1 and
+    another client at t" forces c to have lasted as long. A block ended by a break,
+    back-office time or the shift's end is not a switch.
     """
+    clients = {q.key: q.client for q in problem.queues}
     for agent in problem.agents:
         a = agent.key
         length = math.ceil(agent.shift_rule.min_activity_minutes / problem.grid.interval_minutes)
-        if length <= 1 or len(agent.skills) < 2:
+        if length <= 1 or len({clients[q] for q in agent.skills}) < 2:
             continue
+
+        on: dict[int, dict[str, list]] = {}  # t -> client -> the agent's activity variables
         for t in v.agent_intervals(a):
-            now, before = v.agent_activities(a, t), v.agent_activities(a, t - 1)
-            for q, y in now.items():
-                others = [z for p, z in before.items() if p != q]
-                if not others:
-                    continue
-                for k in range(1, length):
-                    later = v.agent_activities(a, t + k).get(q, 0)
-                    model.add(sum(others) + y - 1 <= later)
-            for q, y in before.items():
-                others = [z for p, z in now.items() if p != q]
-                if not others:
-                    continue
-                for k in range(1, length):
-                    earlier = v.agent_activities(a, t - 1 - k).get(q, 0)
-                    model.add(sum(others) + y - 1 <= earlier)
+            for q, y in v.agent_activities(a, t).items():
+                on.setdefault(t, {}).setdefault(clients[q], []).append(y)
+        for t, now in on.items():
+            before = on.get(t - 1, {})
+            for c, ys in now.items():
+                others = [z for p, zs in before.items() if p != c for z in zs]
+                for k in range(1, length) if others else ():
+                    model.add(sum(others) + sum(ys) - 1 <= sum(on.get(t + k, {}).get(c, [])))
+            for c, ys in before.items():
+                others = [z for p, zs in now.items() if p != c for z in zs]
+                for k in range(1, length) if others else ():
+                    model.add(sum(others) + sum(ys) - 1 <= sum(on.get(t - 1 - k, {}).get(c, [])))
 
 
 def week_bounds(problem: Problem, agent_key: str, days: list[int]) -> tuple[int, int]:

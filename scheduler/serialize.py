@@ -21,6 +21,8 @@ from scheduler.domain import (
     Break,
     Contract,
     DayDemand,
+    PayRates,
+    Premium,
     Problem,
     Queue,
     Roster,
@@ -124,6 +126,14 @@ def _named(items) -> list:
         if by_name.setdefault(item.name, item) != item:
             raise ValueError(f"two different definitions share the name {item.name!r}")
     return list(by_name.values())
+
+
+def _contract_to_json(contract: Contract) -> dict[str, Any]:
+    """A contract; its pay rates only when it has them."""
+    values = dataclasses.asdict(contract)
+    if contract.pay is None:
+        del values["pay"]
+    return values
 
 
 def _rule_to_json(rule: ShiftRule) -> dict[str, Any]:
@@ -355,6 +365,11 @@ def _typed(value: Any, annotation: str, where: str) -> Any:
                             for k, v in _object(value, where).items()))
     if annotation == "tuple[ShiftType, ...]":
         return tuple(_record(ShiftType, v, f"{where}[{i}]")
+                     for i, v in enumerate(_array(value, where)))
+    if annotation == "PayRates | None":
+        return None if value is None else _record(PayRates, value, where)
+    if annotation == "tuple[Premium, ...]":
+        return tuple(_record(Premium, v, f"{where}[{i}]")
                      for i, v in enumerate(_array(value, where)))
     raise SchemaError(f"{where}: unsupported field type {annotation}")  # pragma: no cover
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
+from scheduler.billing import billable_hours
 from scheduler.columns import decomposable
 from scheduler.coverage import overstaffing, shortfall
 from scheduler.day_penalties import day_terms
@@ -17,8 +18,10 @@ from scheduler.day_solve import day_level, solve_by_days
 from scheduler.domain import Problem, Roster, SolveResult
 from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
+from scheduler.lower_bound import lp_bound
 from scheduler.objective import soft_penalties
 from scheduler.penalties import CHANGE_WEIGHT, SOFT_TERMS, changes, commitments
+from scheduler.plan import plan_roster
 from scheduler.rules import HARD_RULES, week_bounds
 from scheduler.validate import validate
 from scheduler.variables import Variables
@@ -32,6 +35,12 @@ NUM_WORKERS = 2  # measured on the 70-agent week: see scheduler/bench.py
 # full probing spends ~3 s of presolve on the demo week before the hint is even tried; level 1
 # leaves short limits (the web's 10 s) a solution and loses nothing in 55 s (bench.py)
 PROBING_LEVEL = 1
+# Beyond this many agents the full CP-SAT model takes longer to build and presolve than its
+# search can repay: on the 70-agent week, 30 s of `scheduler.plan` (LP plan + local search)
+# reach 40.8k (5.8 % above the LP bound) where the greedy start + CP-SAT stayed at 54.0k.
+FULL_MODEL_MAX_AGENT_DAYS = 30 * 7  # agents x planned days
+GREEDY_MAX_AGENT_DAYS = 20 * 7  # up to here the greedy start is as good as a planned one
+PLAN_SHARE = 0.35  # of the time limit, for the planned start of a CP-SAT search
 
 
 def solve(
@@ -47,14 +56,36 @@ def solve(
 ) -> SolveResult:
     """Roster the problem's agents, minimising weighted understaffing and overstaffing.
 
-    `time_limit_seconds` bounds the CP-SAT search; building the model and the greedy start add
-    about 3 s on the 70-agent demo week. With `keep` (a published roster) the objective gains
-    the named term `changes`, `change_weight` per agent-day whose shift differs from it, and
-    `keep` is the default hint. Agents `problem.committed` promises (approved capacity
-    requests) add the named term `commitments`. `stop` is polled a few times a second during
-    the search; once it returns True the search ends early with the best roster so far.
+    `time_limit_seconds` bounds the start roster and the CP-SAT search together; building
+    the model adds a few seconds (about 3 s on the 70-agent demo week). Without a hint, the
+    start is the greedy roster for tiny problems and `scheduler.plan` (an LP plan turned
+    into named shifts, then local search) otherwise; above `FULL_MODEL_MAX_AGENT_DAYS`
+    agent-days that planned roster is the result. With `keep` (a published roster) the
+    objective gains the named term `changes`, `change_weight` per agent-day whose shift
+    differs from it, and `keep` is the default hint. The best bound is the better of
+    CP-SAT's and the aggregated LP's (`scheduler.lower_bound`); a roster that meets it is
+    reported OPTIMAL. Agents `problem.committed` promises (approved capacity requests) add the
+    named term `commitments`; email queues with `problem.workload` are judged by their backlog
+    (`scheduler.workload`). A problem planned per day and shift type only (no queues) goes to
+    branch-and-price (`scheduler.day_solve`). `stop` is polled a few times a second; once it
+    returns True the search ends early with the best roster so far.
     """
     began = time.monotonic()
+    start = hint if hint is not None else keep
+    agent_days = len(problem.agents) * problem.grid.days
+    per_day = bool(problem.day_demand) and not problem.queues  # maybe branch-and-price's
+    if start is None and not per_day and agent_days > FULL_MODEL_MAX_AGENT_DAYS:
+        roster, _ = plan_roster(problem, time_limit_seconds=time_limit_seconds, seed=RANDOM_SEED,
+                                progress=progress, stop=stop)
+        if not validate(problem, roster):
+            result = _start_result(
+                problem, roster, time.monotonic() - began, None, change_weight,
+                f"planned by the LP and local search (CP-SAT's full model is used up to "
+                f"{FULL_MODEL_MAX_AGENT_DAYS} agent-days); no bound computed")
+            if progress:
+                progress(result.wall_seconds, result.objective, result.best_bound)
+            return result
+        start = roster  # some agent's rules defeated the plan: CP-SAT repairs or explains
     model = cp_model.CpModel()
     v = Variables(model, problem)
     for add in (*HARD_RULES, *DAY_RULES):
@@ -72,22 +103,32 @@ def solve(
         if result.status == "INFEASIBLE":
             result = replace(result, message=_why(problem, v))
         return result
+    if start is None:
+        if agent_days <= GREEDY_MAX_AGENT_DAYS:
+            start = greedy_roster(problem)
+        else:
+            start, _ = plan_roster(problem, time_limit_seconds=PLAN_SHARE * time_limit_seconds,
+                                   seed=RANDOM_SEED, stop=stop)
     if keep is not None:
         terms.append(changes(model, problem, v, keep, change_weight))
-        hint = hint if hint is not None else keep
-    model.minimize(sum(term.expression for term in terms))
-    # without a previous roster, a greedy one gives CP-SAT a good complete start (bench.py)
-    start = hint if hint is not None else greedy_roster(problem)
+    objective = sum(term.expression for term in terms)
+    model.minimize(objective)
+    # CP-SAT's own bound is weak on these covering models; the aggregated LP's is often
+    # exact (it proves the MTPA optimum 6336, where CP-SAT's stays near 1,800), so the
+    # search stops as soon as a roster meets it
+    lp_value = lp_bound(problem, time_limit_seconds=5).value if _lp_bounds(problem) else 0.0
     v.hint(start)
     for term in terms:
         term.hint(model, problem, start)
     solver = cp_model.CpSolver()
-    _parameters(solver, num_workers, time_limit_seconds)
+    _parameters(solver, num_workers, max(0.01, time_limit_seconds - (time.monotonic() - began)))
     with _StopWatch(solver, stop):
-        status = solver.solve(model, _Reporter(progress, began) if progress else None)
+        status = solver.solve(model, _Reporter(progress, began, stop_at=lp_value))
     wall = time.monotonic() - began
     if status == cp_model.UNKNOWN and not validate(problem, start):
-        return _start_result(problem, start, wall, keep, change_weight)
+        return _start_result(problem, start, wall, keep, change_weight,
+                             "time limit reached before CP-SAT improved the start roster; it "
+                             "is returned as is (a longer limit gives a better roster)")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return SolveResult(
             Roster(()), solver.status_name(status), 0.0, 0.0, wall,
@@ -95,16 +136,31 @@ def solve(
             f"{time_limit_seconds:g} s; try a longer time limit",
         )
     roster = v.extract(solver)
+    bound = max(solver.best_objective_bound, lp_value)
+    proven = status == cp_model.OPTIMAL or solver.objective_value <= bound + 1e-6
     return SolveResult(
         roster=roster,
-        status=solver.status_name(status),
+        status="OPTIMAL" if proven else solver.status_name(status),
         objective=solver.objective_value,
-        best_bound=solver.best_objective_bound,
+        best_bound=min(bound, solver.objective_value),
         wall_seconds=wall,
-        penalties={term.name: int(solver.value(term.expression)) for term in terms},
+        penalties={term.name: int(solver.value(term.expression)) for term in terms
+                   if term.shown},
         shortfall=shortfall(problem, roster),
         overstaffing=overstaffing(problem, roster),
+        billable_hours=billable_hours(problem, roster),
     )
+
+
+def _lp_bounds(problem: Problem) -> bool:
+    """Whether the aggregated LP's value bounds this problem's objective from below.
+
+    It counts understaffing per interval on every queue, back-office time of every agent and
+    pay; deferred (email) queues, promises, shift requests and day demand weigh otherwise, so
+    for those problems only CP-SAT's own bound is used.
+    """
+    return (not problem.workload and not problem.committed and not problem.day_demand
+            and all(a.skills and not a.shift_requests for a in problem.agents))
 
 
 def _parameters(solver: cp_model.CpSolver, num_workers: int, time_limit_seconds: float) -> None:
@@ -116,36 +172,40 @@ def _parameters(solver: cp_model.CpSolver, num_workers: int, time_limit_seconds:
 
 
 def _start_result(
-    problem: Problem, start: Roster, wall: float, keep: Roster | None, change_weight: int
+    problem: Problem, start: Roster, wall: float, keep: Roster | None, change_weight: int,
+    message: str,
 ) -> SolveResult:
-    """The valid start roster when the time limit ran out before CP-SAT reported a solution.
+    """A valid roster that CP-SAT did not (or was not asked to) improve, as a result.
 
     On a busy machine presolve alone can use a short limit up; a valid roster with its gaps
     shown beats none. Penalties are counted from the roster, as the model would weigh them.
     """
-    short, surplus = shortfall(problem, start), overstaffing(problem, start)
     penalties = soft_penalties(problem, start, published=keep, change_weight=change_weight)
     return SolveResult(
         roster=start, status="FEASIBLE", objective=float(sum(penalties.values())),
-        best_bound=0.0, wall_seconds=wall, penalties=penalties, shortfall=short,
-        overstaffing=surplus,
-        message="time limit reached before CP-SAT improved the start roster; it is returned "
-                "as is (a longer limit gives a better roster)",
+        best_bound=0.0, wall_seconds=wall, penalties=penalties,
+        shortfall=shortfall(problem, start), overstaffing=overstaffing(problem, start),
+        message=message, billable_hours=billable_hours(problem, start),
     )
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    """Passes each improving solution's (seconds, objective, best_bound) to a callback."""
+    """Passes each improving solution's (seconds, objective, best_bound) to a callback, and
+    stops the search once a solution reaches a proven bound (`stop_at`)."""
 
-    def __init__(self, progress: Progress, began: float) -> None:
+    def __init__(self, progress: Progress | None, began: float, stop_at: float = 0) -> None:
         super().__init__()
         self._progress = progress
         self._began = began
+        self._stop_at = stop_at
 
     def on_solution_callback(self) -> None:
-        """Report the new solution."""
+        """Report the new solution; stop when nothing better can exist."""
         seconds = time.monotonic() - self._began
-        self._progress(seconds, self.objective_value, self.best_objective_bound)
+        if self._progress is not None:
+            self._progress(seconds, self.objective_value, self.best_objective_bound)
+        if self._stop_at > 0 and self.objective_value <= self._stop_at + 1e-6:
+            self.stop_search()
 
 
 class _StopWatch:

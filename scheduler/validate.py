@@ -210,24 +210,29 @@ def _weekly_paid_minutes(problem: Problem, agent: Agent, shifts: list[Shift]) ->
 
 
 def _activity_blocks(problem: Problem, agent: Agent, shift: Shift) -> list[Violation]:
-    """After a direct switch between queues, both blocks last `min_activity_minutes`."""
-    blocks: list[list] = []  # [queue, start, end], adjacent activities on one queue merged
+    """After a direct switch between clients, both blocks last `min_activity_minutes`.
+
+    A block is a run of adjacent activities on one client's queues.
+    """
+    clients = {q.key: q.client for q in problem.queues}
+    blocks: list[list] = []  # [client, start, end], adjacent activities of one client merged
     for act in sorted(shift.activities, key=lambda a: a.start):
-        if blocks and blocks[-1][0] == act.queue and blocks[-1][2] == act.start:
+        client = clients.get(act.queue, act.queue)
+        if blocks and blocks[-1][0] == client and blocks[-1][2] == act.start:
             blocks[-1][2] = act.end
         else:
-            blocks.append([act.queue, act.start, act.end])
+            blocks.append([client, act.start, act.end])
     least = timedelta(minutes=agent.shift_rule.min_activity_minutes)
     found = []
-    for (q1, s1, e1), (q2, s2, e2) in zip(blocks, blocks[1:], strict=False):
-        if e1 != s2 or q1 == q2:
+    for (c1, s1, e1), (c2, s2, e2) in zip(blocks, blocks[1:], strict=False):
+        if e1 != s2 or c1 == c2:
             continue
-        for q, start, end in ((q1, s1, e1), (q2, s2, e2)):
+        for c, start, end in ((c1, s1, e1), (c2, s2, e2)):
             if end - start < least:
                 found.append(Violation(
                     "activity_block", agent.key, shift.day,
-                    f"{q} {_clock(problem.grid, start)}-{_clock(problem.grid, end)} lasts "
-                    f"{(end - start) / timedelta(minutes=1):.0f} min next to a switch of queue, "
+                    f"{c} {_clock(problem.grid, start)}-{_clock(problem.grid, end)} lasts "
+                    f"{(end - start) / timedelta(minutes=1):.0f} min next to a switch of client, "
                     f"at least {agent.shift_rule.min_activity_minutes} min needed"))
     return found
 

@@ -35,7 +35,13 @@ from web.jobs import (
     submit_plan_job,
     submit_replan_job,
 )
-from web.planning import PublishError, grid_of, publish_and_commit, published_roster
+from web.planning import (
+    PublishError,
+    grid_of,
+    publish_and_commit,
+    published_roster,
+    shortfall_notes,
+)
 from web.reports import coverage, roster_week
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -60,6 +66,9 @@ def _chosen_roster() -> tuple[m.Roster | None, list[m.Roster]]:
     return roster, rosters
 
 
+SHORTFALLS_SHOWN = 12  # short periods listed under the roster; the rest are counted
+
+
 @bp.route("/roster")
 def roster():  # noqa: ANN201
     """Agents × days: who works when, for which clients."""
@@ -67,6 +76,8 @@ def roster():  # noqa: ANN201
     if chosen is None:
         return render_template("coordinator/empty.html")
     rows = roster_week(request_session(), chosen)
+    bound = chosen.best_bound
+    gap = (chosen.objective - bound) / chosen.objective if bound > 0 and chosen.objective else None
     return render_template(
         "coordinator/roster.html",
         roster=chosen,
@@ -76,6 +87,9 @@ def roster():  # noqa: ANN201
         days=grid_of(chosen).day_list,
         rows=rows,
         staffed=sum(1 for r in rows if r.shifts_by_day),
+        gap=gap,
+        shortfalls=shortfall_notes(request_session(), chosen),
+        shown=SHORTFALLS_SHOWN,
     )
 
 

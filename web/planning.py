@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, func, select
 
 from scheduler import domain
+from scheduler.explain import explain_shortfall
 from scheduler.grid import Grid
 from scheduler.validate import validate
 from web import models as m
@@ -406,6 +407,13 @@ def stored_problem(session: Session, roster: m.Roster) -> domain.Problem:
     return build_problem(
         session, grid=grid, requirement=stored_requirement(session, roster.requirement_id, grid)
     )
+
+
+def shortfall_notes(session: Session, roster: m.Roster) -> list[str]:
+    """Every short period of a stored roster with its reason in a coordinator's words."""
+    problem = stored_problem(session, roster)
+    names = {c.key: c.name for c in session.exec(select(m.Client)).all()}
+    return [s.text for s in explain_shortfall(problem, load_roster(session, roster.id), names)]
 
 
 def grid_of(roster: m.Roster) -> Grid:

@@ -116,8 +116,9 @@ def test_daily_rest_after_the_published_roster():
     assert broken(problem, [shift("a1", 0, 11, 15)]) == set()
 
 
-def ping_pong(min_activity_minutes: int):
-    """Half-hour demand alternating between q1 and q2 from 08 to 12, one agent for both."""
+def ping_pong(min_activity_minutes: int, second_client: str = "globex"):
+    """Half-hour demand alternating between q1 (acme) and q2 (another client) from 08 to 12,
+    one agent for both."""
     agent = make_agent(skills=("q1", "q2"), lengths_minutes=(240,),
                        min_activity_minutes=min_activity_minutes)
 
@@ -125,7 +126,8 @@ def ping_pong(min_activity_minutes: int):
         return lambda d, m: int(8 * 60 <= m < 12 * 60 and (m // 30) % 2 == parity)
 
     return make_problem((agent,), queues=("q1", "q2"), interval_minutes=30,
-                        need={"q1": alternate(0), "q2": alternate(1)})
+                        need={"q1": alternate(0), "q2": alternate(1)},
+                        clients={"q2": second_client})
 
 
 def test_min_activity_block_stops_ping_pong():
@@ -142,6 +144,13 @@ def test_min_activity_block_stops_ping_pong():
     (worked,) = result.roster.shifts
     assert all(a.end - a.start >= timedelta(minutes=60) for a in worked.activities)
     assert len(worked.activities) == 3
+
+
+def test_switching_between_one_clients_channels_is_no_switch_of_client():
+    same_client = ping_pong(60, second_client="acme")
+    result = solve(same_client, time_limit_seconds=5)
+    assert_valid(same_client, result)
+    assert result.penalties["understaffing"] == 0
 
 
 def test_validator_names_short_block_next_to_a_switch():

@@ -73,8 +73,12 @@ def make_problem(
     need: Mapping[str, Hours] | None = None,
     open_hours: Mapping[str, Hours] | None = None,
     shortfall_weight: int = 100,
+    clients: Mapping[str, str] | None = None,
 ) -> Problem:
-    """A problem over `days` days; queues open 08-20 unless told, requirement zero unless told."""
+    """A problem over `days` days; queues open 08-20 unless told, requirement zero unless told.
+
+    Every queue belongs to client `acme` unless `clients` maps it to another.
+    """
     grid = Grid(start_day, days, interval_minutes)
     need = need or {}
     open_hours = open_hours or {}
@@ -88,8 +92,8 @@ def make_problem(
 
     return Problem(
         grid=grid,
-        queues=tuple(Queue(q, "acme", "voice", "fi", shortfall_weight=shortfall_weight)
-                     for q in queues),
+        queues=tuple(Queue(q, (clients or {}).get(q, "acme"), "voice", "fi",
+                           shortfall_weight=shortfall_weight) for q in queues),
         agents=agents,
         requirement={q: column(need.get(q, hours(0, 0))) for q in queues},
         is_open={q: tuple(bool(v) for v in column(open_hours.get(q, hours(8, 20))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from web.planning import (
     load_roster,
     publish,
     save_draft,
+    shortfall_notes,
     stored_problem,
 )
 
@@ -88,6 +90,24 @@ def test_coordinator_sees_every_agent_and_the_coverage(client, auth, session, pl
         assert agent.name in table
     coverage = client.get("/coordinator/coverage").get_data(as_text=True)
     assert coverage.count("<svg") == len(session.exec(select(m.Queue)).all())
+
+
+def test_coordinator_roster_explains_each_shortfall_and_shows_bound_and_gap(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """Every short period of the roster is listed with its reason; bound and gap are shown."""
+    roster = session.get(m.Roster, planned.roster_id)
+    notes = shortfall_notes(session, roster)
+    user = user_of(session, "coordinator")
+    auth.login(user.username, _password(planned, user.username))
+    page = client.get("/coordinator/roster").get_data(as_text=True)
+    assert "Shortfalls" in page
+    if notes:
+        assert html.escape(notes[0]) in page and "certified agent" in notes[0]
+    else:
+        assert "Every queue is covered" in page
+    if roster.best_bound > 0:
+        assert "gap" in page and f"bound {roster.best_bound:.0f}" in page
+    else:
+        assert "no proven bound" in page
 
 
 def test_publishing_a_new_draft_supersedes_the_old_version(client, auth, session, planned) -> None:  # noqa: ANN001, E501

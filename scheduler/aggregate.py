@@ -1,0 +1,305 @@
+"""The aggregated rostering LP: agent groups instead of named agents, solved with GLOP.
+
+Agents with the same skills, shift rule, contract and days off form a group. The LP counts,
+fractionally, how many of a group work each candidate shift per day, take their meal break
+in each interval, and serve each queue per interval; it keeps, summed over the group, each
+agent's availability per day (time off), the weekly contract bounds, the consecutive-days
+limit and one day off per whole week, and it prices understaffing, overstaffing, off-queue
+time and pay (`shift_cost`) exactly as the CP-SAT objective does (`scheduler.penalties`).
+
+Every roster maps onto a feasible point of this LP with the same value of those terms (count
+each group's agents per shift, break and queue), so the LP optimum is a lower bound on any
+roster's objective (`scheduler.lower_bound`), and its solution is a plan that
+`scheduler.plan` turns into named agents' shifts.
+
+Meal breaks come in two forms: `patterns=True` gives every (shift, break start) pair its own
+column, exact and tighter; `patterns=False` counts breaks per start interval, bounded by the
+shifts whose window allows that start, which is a slightly weaker relaxation with about a
+third of the columns (a faster LP for planning).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from ortools.linear_solver import pywraplp
+
+from scheduler.candidates import Candidate, agent_candidates
+from scheduler.costs import interval_pay
+from scheduler.domain import Agent, Problem
+from scheduler.penalties import OFF_QUEUE_WEIGHT
+
+
+@dataclass
+class Group:
+    """Agents the LP treats as one pool: same skills, shift rule, contract and time off."""
+
+    representative: Agent  # without time off: its candidates are the group's
+    agents: list[Agent]
+    candidates: dict[int, tuple[Candidate, ...]] = field(default_factory=dict)
+
+    def available(self, problem: Problem, d: int) -> int:
+        """Agents of the group not on approved time off on day d."""
+        day = problem.grid.day_list[d]
+        return sum(1 for a in self.agents if day not in a.time_off)
+
+
+def group_agents(problem: Problem) -> list[Group]:
+    """Agents with the same skills, shift rule, contract and time off, in first-seen order."""
+    groups: dict[tuple, Group] = {}
+    for agent in problem.agents:
+        # a group's agents must be interchangeable: pooling different contracts or days off
+        # would let the LP move one agent's unused hours to another (a much weaker bound)
+        key = (agent.skills, agent.shift_rule, agent.contract, agent.time_off)
+        if key not in groups:
+            representative = replace(agent, time_off=frozenset())
+            groups[key] = Group(representative, [],
+                                agent_candidates(problem, representative))
+        groups[key].agents.append(agent)
+    return list(groups.values())
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The LP's solution: fractional counts per group, day and shift, break and queue."""
+
+    groups: list[Group]
+    objective: float
+    parts: dict[str, float]  # understaffing, overstaffing, off_queue
+    shifts: dict[tuple[int, int, int], float]  # (group, day, candidate index) -> agents
+    working: dict[tuple[int, int], float]  # (group, interval) -> agents working (not on break)
+    activity: dict[tuple[int, str, int], float]  # (group, queue, interval) -> agents
+
+
+@dataclass(frozen=True)
+class Solved:
+    """What GLOP returned: a status, and the plan when the LP was solved to optimality."""
+
+    status: str
+    plan: Plan | None
+    dual_bound: float  # proven lower bound from the duals (-inf when nothing was solved)
+    variables: int
+    constraints: int
+    wall_seconds: float
+
+
+PLAN_TOLERANCE = 0.01  # PDLP's relative accuracy for a plan: about 1 % off the optimum
+
+
+def solve_aggregate(
+    problem: Problem, *, patterns: bool = True, exact: bool = True,
+    tolerance: float = PLAN_TOLERANCE, time_limit_seconds: float = 300,
+) -> Solved:
+    """Build and solve the aggregated LP.
+
+    `exact=True` solves it with GLOP's simplex, to optimality. `exact=False` uses PDLP
+    (first-order, both cores) stopped at `tolerance` relative accuracy, several times faster
+    on large weeks. Either way `dual_bound` is a proven lower bound on the LP optimum, and so
+    on every roster's objective: the duals priced by weak duality.
+    """
+    began = time.monotonic()
+    lp = _Builder(problem, patterns, "GLOP" if exact else "PDLP")
+    if not exact:
+        lp.solver.SetSolverSpecificParametersAsString(
+            "termination_criteria { simple_optimality_criteria { "
+            f"eps_optimal_relative: {tolerance} eps_optimal_absolute: {tolerance} }} }} "
+            f"num_threads: 2")
+    lp.build()
+    lp.solver.SetTimeLimit(int(time_limit_seconds * 1000))
+    status = lp.solver.Solve()
+    names = {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE",
+             pywraplp.Solver.INFEASIBLE: "INFEASIBLE", pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED"}
+    name = names.get(status, f"STATUS_{status}")
+    usable = status == pywraplp.Solver.OPTIMAL or (not exact and status == pywraplp.Solver.FEASIBLE)
+    plan = lp.plan() if usable else None
+    bound = lp.dual_bound() if usable else -math.inf
+    return Solved(name, plan, bound, lp.solver.NumVariables(), lp.solver.NumConstraints(),
+                  time.monotonic() - began)
+
+
+class _Builder:
+    """The LP's variables and rows, built group by group."""
+
+    def __init__(self, problem: Problem, patterns: bool, method: str) -> None:
+        self.problem = problem
+        self.patterns = patterns
+        self.solver = pywraplp.Solver.CreateSolver(method)
+        self.Var = self.solver.NumVar
+        self.inf = self.solver.infinity()
+        self.groups = group_agents(problem)
+        self.cost: dict[object, float] = defaultdict(float)
+        self.coverage: dict[tuple[str, int], list] = defaultdict(list)
+        self.pool: dict[tuple[str, int], int] = defaultdict(int)  # agents who may work q at t
+        self.rows: list[tuple[object, float, float, list]] = []
+        self._pay: dict[object, float] = {}  # the shift_cost part of a column's cost
+        self.shift_vars: dict[tuple[int, int, int], list] = defaultdict(list)
+        self.working_terms: dict[tuple[int, int], list[tuple[object, int]]] = defaultdict(list)
+        self.activity_vars: dict[tuple[int, str, int], object] = {}
+        self.short_vars: list[tuple[object, int]] = []
+        self.over_vars: list[tuple[object, int]] = []
+        self.constant = 0
+
+    def row(self, low: float, high: float, terms) -> None:
+        """Add low <= sum(coefficient * var) <= high."""
+        constraint = self.solver.Constraint(low, high)
+        for var, coefficient in terms:
+            constraint.SetCoefficient(var, coefficient)
+        self.rows.append((constraint, low, high, terms))
+
+    def dual_bound(self) -> float:
+        """A lower bound on the LP optimum from the solver's duals, valid for any duals.
+
+        Weak duality for min c'x, L <= Ax <= U, l <= x <= u: for every y,
+        c'x >= sum_i min(y_i L_i, y_i U_i) + sum_j min(r_j l_j, r_j u_j), r = c - A'y.
+        Every column has finite bounds, so an approximate dual (PDLP's) still gives a proven
+        bound, a little below the optimum.
+        """
+        reduced = dict(self.cost)
+        total = self.constant
+        for constraint, low, high, terms in self.rows:
+            y = constraint.dual_value()
+            if y == 0 or (y > 0 and low == -self.inf) or (y < 0 and high == self.inf):
+                continue  # no price, or that side is unbounded: use y = 0
+            total += y * (low if y > 0 else high)
+            for var, coefficient in terms:
+                reduced[var] = reduced.get(var, 0.0) - coefficient * y
+        for var, r in reduced.items():
+            if r:
+                total += r * (var.lb() if r > 0 else var.ub())
+        return total
+
+    def build(self) -> None:
+        """Every group's rows, then coverage and the objective."""
+        for g, group in enumerate(self.groups):
+            self._group(g, group)
+        self._coverage()
+        objective = self.solver.Objective()
+        for var, value in self.cost.items():
+            objective.SetCoefficient(var, value)
+        objective.SetOffset(self.constant)
+        objective.SetMinimization()
+
+    def _group(self, g: int, group: Group) -> None:
+        """Shift, break and activity columns of one group, with its daily and weekly rows."""
+        problem = self.problem
+        pay = interval_pay(problem, group.representative)
+        unpaid = not group.representative.shift_rule.meal_break_paid
+        works_day: dict[int, list] = defaultdict(list)
+        paid_day: dict[int, list] = defaultdict(list)
+        for d, candidates in group.candidates.items():
+            available = group.available(problem, d)
+            if available == 0:
+                continue
+            breaks: dict[int, list] = defaultdict(list)
+            with_break = []
+            for i, c in enumerate(candidates):
+                for s in (c.break_starts if (self.patterns and c.needs_break) else (None,)):
+                    n = self.Var(0, available, "")
+                    self.shift_vars[g, d, i].append(n)
+                    resting = range(s, s + c.break_intervals) if s is not None else range(0)
+                    for t in range(c.start, c.end):
+                        if t not in resting:
+                            self.working_terms[g, t].append((n, 1))
+                    works_day[d].append(n)
+                    paid_day[d].append((n, c.paid_minutes))
+                    on_queue_time = c.end - c.start - c.break_intervals
+                    shift_pay = sum(pay[c.start:c.end])
+                    if s is not None and unpaid:
+                        shift_pay -= sum(pay[s:s + c.break_intervals])
+                    self.cost[n] += OFF_QUEUE_WEIGHT * on_queue_time + shift_pay
+                    if shift_pay:
+                        self._pay[n] = shift_pay
+                    if s is None and c.needs_break:
+                        with_break.append(n)
+                        for start in c.break_starts:
+                            breaks[start].append(n)
+            if with_break:
+                length = max(c.break_intervals for c in candidates)
+                starts = []
+                for s, allowing in sorted(breaks.items()):
+                    b = self.Var(0, available, "")
+                    starts.append(b)
+                    if unpaid and sum(pay[s:s + length]):
+                        self._pay[b] = -sum(pay[s:s + length])
+                        self.cost[b] += self._pay[b]
+                    self.row(-self.inf, 0, [(b, 1)] + [(n, -1) for n in allowing])
+                    for t in range(s, s + length):
+                        self.working_terms[g, t].append((b, -1))
+                self.row(0, 0, [(b, 1) for b in starts] + [(n, -1) for n in with_break])
+            self.row(-self.inf, available, [(n, 1) for n in works_day[d]])
+        size = len(group.agents)
+        for days in problem.weeks().values():
+            low = sum(problem.week_bounds(a, days)[0] for a in group.agents)
+            high = sum(problem.week_bounds(a, days)[1] for a in group.agents)
+            self.row(low, high, [term for d in days for term in paid_day[d]])
+            if len(days) == 7 and group.representative.contract.min_weekly_rest_minutes > 0:
+                # the weekly rest needs a day off in every whole week
+                self.row(-self.inf, 6 * size, [(n, 1) for d in days for n in works_day[d]])
+        limit = group.representative.contract.max_consecutive_days
+        for first in range(0, problem.grid.days - limit):
+            window = range(first, first + limit + 1)
+            self.row(-self.inf, limit * size, [(n, 1) for d in window for n in works_day[d]])
+        skills = sorted(group.representative.skills)
+        for t in sorted({t for (h, t) in self.working_terms if h == g}):
+            acts = []
+            for q in skills:
+                if problem.is_open[q][t]:
+                    x = self.Var(0, size, "")  # at most the group works it
+                    self.activity_vars[g, q, t] = x
+                    self.coverage[q, t].append(x)
+                    self.pool[q, t] += size
+                    self.cost[x] -= OFF_QUEUE_WEIGHT
+                    acts.append(x)
+            if acts:
+                terms = [(x, 1) for x in acts] + [(n, -k) for n, k in self.working_terms[g, t]]
+                self.row(-self.inf, 0, terms)
+
+    def _coverage(self) -> None:
+        """Shortfall and surplus per queue and interval, priced as in the CP-SAT objective."""
+        solver = self.solver
+        for queue in self.problem.queues:
+            for t, required in enumerate(self.problem.requirement[queue.key]):
+                acts = self.coverage.get((queue.key, t), [])
+                if not acts:
+                    self.constant += queue.shortfall_weight * required
+                    continue
+                if required > 0:
+                    u = solver.NumVar(0, required, "")
+                    self.row(required, self.inf, [(u, 1)] + [(x, 1) for x in acts])
+                    self.cost[u] += queue.shortfall_weight
+                    self.short_vars.append((u, queue.shortfall_weight))
+                o = solver.NumVar(0, self.pool[queue.key, t], "")
+                self.row(-required, self.inf, [(o, 1)] + [(x, -1) for x in acts])
+                self.cost[o] += queue.overstaffing_weight
+                self.over_vars.append((o, queue.overstaffing_weight))
+
+    def pay_value(self) -> float:
+        """The LP's shift_cost: pay of its shift and break columns."""
+        return sum(value * var.solution_value() for var, value in self._pay.items())
+
+    def plan(self) -> Plan:
+        """The solved LP as counts per group."""
+        value = self.solver.Objective().Value()
+        short = self.constant + sum(w * u.solution_value() for u, w in self.short_vars)
+        over = sum(w * o.solution_value() for o, w in self.over_vars)
+        working = {key: sum(k * n.solution_value() for n, k in terms)
+                   for key, terms in self.working_terms.items()}
+        return Plan(
+            groups=self.groups,
+            objective=value,
+            parts={"understaffing": short, "overstaffing": over,
+                   "off_queue": value - short - over - self.pay_value(),
+                   **({"shift_cost": self.pay_value()} if self._pay else {})},
+            shifts={key: sum(n.solution_value() for n in ns)
+                    for key, ns in self.shift_vars.items()},
+            working=working,
+            activity={key: x.solution_value() for key, x in self.activity_vars.items()},
+        )
+
+
+def rounded_bound(value: float) -> int:
+    """The LP value rounded up: every weight is an integer, so no roster costs less."""
+    return math.ceil(value - 1e-6 * max(1.0, abs(value)))

@@ -1,0 +1,998 @@
+"""A fast, valid start roster for large problems: LP plan, named agents, local search.
+
+1. **Plan**: the aggregated LP (`scheduler.aggregate`, breaks pooled) says how many agents of
+   each group should be working in every interval.
+2. **Named shifts**: each group's agents, most constrained first, take the shifts that fill
+   what remains of the group's planned profile, within their own rules (time off, weekly
+   contract bounds, daily and weekly rest, consecutive days, the published roster before).
+3. **Breaks and activities**: per shift, a small dynamic programme places the meal break and
+   chooses the queue of every interval against the real remaining requirement, keeping the
+   minimum activity block; repeated passes let later agents' choices correct earlier ones.
+4. **Local search** until the time is up: re-time a shift (start, length, break), move it to
+   a day off, add or drop one, whenever the exact objective improves and every rule still
+   holds.
+
+The objective is the CP-SAT model's (understaffing, overstaffing, off-queue), evaluated
+exactly through per-queue coverage counts, so the result is a good CP-SAT hint as well as a
+roster on its own; `scheduler.validate` checks it like any other.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from scheduler.aggregate import Group, Plan, group_agents, solve_aggregate
+from scheduler.candidates import Candidate
+from scheduler.costs import has_pay, interval_pay
+from scheduler.domain import Activity, Agent, Break, Problem, Roster, Shift
+from scheduler.greedy import greedy_roster
+from scheduler.penalties import OFF_QUEUE_WEIGHT
+
+IDLE = -1  # working, on no queue (back-office time)
+NOT_WORKING = -2  # on the meal break
+LOSS = -1e9  # a queue closed in that interval
+
+
+@dataclass
+class _Assigned:
+    """One agent's shift on one day: the candidate, its break and the queue per interval."""
+
+    candidate: Candidate
+    break_start: int | None
+    queues: list[int]  # per interval of the shift: queue index, IDLE or NOT_WORKING
+
+
+@dataclass
+class _Agent:
+    """An agent's fixed facts, precomputed for quick rule checks."""
+
+    agent: Agent
+    group: int
+    skills: np.ndarray  # queue indices
+    by_day: dict[int, tuple[Candidate, ...]]
+    rest_intervals: float  # daily rest, in intervals (may be fractional)
+    weekly_rest_intervals: float
+    fixed_end: float | None  # end of the last published shift before the period, intervals
+    fixed_before_day0: float | None  # end of the published shift on the day before day 0
+    fixed_days: frozenset[int]  # day offsets (negative) worked just before the period
+    weeks: list[tuple[list[int], int, int]]  # (days, min paid, max paid)
+    pay: np.ndarray  # cost of working each interval (scheduler.costs)
+    least: int  # minimum activity block after a switch of client, in intervals
+    client_of: list[int]  # per skill (local queue index), the client's index
+    shifts: dict[int, _Assigned] = field(default_factory=dict)
+
+
+class _State:
+    """Coverage per queue and interval, and every agent's assigned shifts."""
+
+    def __init__(self, problem: Problem, groups: list[Group]) -> None:
+        self.problem = problem
+        grid = problem.grid
+        self.queue_keys = [q.key for q in problem.queues]
+        index = {k: i for i, k in enumerate(self.queue_keys)}
+        self.required = np.array([problem.requirement[k] for k in self.queue_keys], dtype=np.int64)
+        self.open = np.array([problem.is_open[k] for k in self.queue_keys], dtype=bool)
+        self.short_weight = np.array([q.shortfall_weight for q in problem.queues], dtype=float)
+        self.over_weight = np.array([q.overstaffing_weight for q in problem.queues], dtype=float)
+        self.coverage = np.zeros_like(self.required)
+        self.day_start = [grid.day_range(d).start for d in range(grid.days)] + [grid.n_intervals]
+        step = grid.interval_minutes
+        self.agents: list[_Agent] = []
+        weeks = list(problem.weeks().values())
+        clients = sorted({q.client for q in problem.queues})
+        for g, group in enumerate(groups):
+            for agent in group.agents:
+                fixed = problem.fixed_before.get(agent.key, ())
+                last = max((s.end for s in fixed), default=None)
+                eve = grid.day_list[0] - timedelta(days=1)
+                day0 = [(s.end - grid.start_utc) / grid.step for s in fixed if s.day == eve]
+                self.agents.append(_Agent(
+                    agent=agent, group=g,
+                    skills=np.array(sorted(index[k] for k in agent.skills), dtype=np.int64),
+                    by_day={d: cs for d, cs in group.candidates.items()
+                            if grid.day_list[d] not in agent.time_off},
+                    rest_intervals=agent.contract.min_daily_rest_minutes / step,
+                    weekly_rest_intervals=math.ceil(
+                        agent.contract.min_weekly_rest_minutes / step),
+                    fixed_end=None if last is None else (last - grid.start_utc) / grid.step,
+                    fixed_before_day0=(max(day0, default=0.0)
+                                       if agent.key in problem.fixed_before else None),
+                    fixed_days=frozenset((s.day - grid.day_list[0]).days for s in fixed),
+                    weeks=[(days, *problem.week_bounds(agent, days)) for days in weeks],
+                    pay=np.array(interval_pay(problem, agent), dtype=float),
+                    least=math.ceil(agent.shift_rule.min_activity_minutes / step),
+                    client_of=[clients.index(problem.queues[q].client)
+                               for q in sorted(index[k] for k in agent.skills)],
+                ))
+
+    # ------------------------------------------------------------ objective
+
+    def marginal(self, skills: np.ndarray) -> np.ndarray:
+        """Per skill queue and interval, the objective saved by one more agent there."""
+        gain = np.where(self.coverage[skills] < self.required[skills],
+                        self.short_weight[skills, None], -self.over_weight[skills, None])
+        return np.where(self.open[skills], gain, LOSS)
+
+    def objective(self) -> float:
+        """Understaffing + overstaffing + off-queue of the current roster."""
+        short = np.maximum(self.required - self.coverage, 0)
+        over = np.maximum(self.coverage - self.required, 0)
+        idle = sum(s.queues.count(IDLE) for a in self.agents for s in a.shifts.values())
+        return float(short.sum(axis=1) @ self.short_weight + over.sum(axis=1) @ self.over_weight
+                     + OFF_QUEUE_WEIGHT * idle + self.pay_total())
+
+    def pay_total(self) -> int:
+        """Pay for every assigned shift (the `shift_cost` term)."""
+        return int(sum(_pay_of(a, x) for a in self.agents for x in a.shifts.values()))
+
+    def parts(self) -> dict[str, int]:
+        """The objective by named penalty."""
+        short = np.maximum(self.required - self.coverage, 0)
+        over = np.maximum(self.coverage - self.required, 0)
+        idle = sum(s.queues.count(IDLE) for a in self.agents for s in a.shifts.values())
+        parts = {"understaffing": int(short.sum(axis=1) @ self.short_weight),
+                 "overstaffing": int(over.sum(axis=1) @ self.over_weight),
+                 "off_queue": OFF_QUEUE_WEIGHT * idle}
+        if has_pay(self.problem):
+            parts["shift_cost"] = self.pay_total()
+        return parts
+
+    def apply(self, a: _Agent, assigned: _Assigned, sign: int) -> None:
+        """Add (+1) or remove (-1) one shift's activities from the coverage counts."""
+        c = assigned.candidate
+        for k, q in enumerate(assigned.queues):
+            if q >= 0:
+                self.coverage[a.skills[q], c.start + k] += sign
+
+    # ------------------------------------------------------------ rules of one agent
+
+    def week_ok(self, a: _Agent, shifts: dict[int, Candidate]) -> bool:
+        """Whether the agent's shifts keep every rule that spans days (as `scheduler.rules`)."""
+        days = sorted(shifts)
+        if a.fixed_end is not None and days and shifts[days[0]].start - a.fixed_end < \
+                a.rest_intervals:
+            return False
+        for d, e in zip(days, days[1:], strict=False):
+            if shifts[e].start - shifts[d].end < a.rest_intervals:
+                return False
+        for week, low, high in a.weeks:
+            paid = sum(shifts[d].paid_minutes for d in week if d in shifts)
+            if not low <= paid <= high:
+                return False
+        limit = a.agent.contract.max_consecutive_days
+        run = 0
+        for d in range(-limit - 1, self.problem.grid.days):
+            run = run + 1 if (d in shifts or d in a.fixed_days) else 0
+            if run > limit:
+                return False
+        return self._weekly_rest(a, shifts)
+
+    def week_partial_ok(self, a: _Agent, shifts: dict[int, Candidate]) -> bool:
+        """`week_ok` without the weekly minimum, for a week still being filled."""
+        saved = a.weeks
+        a.weeks = [(w, 0, high) for w, _, high in saved]
+        try:
+            return self.week_ok(a, shifts)
+        finally:
+            a.weeks = saved
+
+    def _weekly_rest(self, a: _Agent, shifts: dict[int, Candidate]) -> bool:
+        """Each whole ISO week has a day off with the weekly rest around it (as the model)."""
+        need = a.weekly_rest_intervals
+        if need <= 0:
+            return True
+        n_days = self.problem.grid.days
+        for week, _, _ in a.weeks:
+            if len(week) < 7:
+                continue
+            if not any(self._rest_around(a, shifts, d, n_days) >= need
+                       for d in week if d not in shifts):
+                return False
+        return True
+
+    def _rest_around(self, a: _Agent, shifts: dict[int, Candidate], d: int, n_days: int):
+        """Rest around day off d, measured as the weekly_rest rule does."""
+        if d + 1 >= n_days:
+            return math.inf
+        if d > 0:
+            before = shifts[d - 1].end if d - 1 in shifts else self.day_start[d]
+        elif a.fixed_before_day0 is None:
+            return math.inf
+        else:
+            before = a.fixed_before_day0
+        after = shifts[d + 1].start if d + 1 in shifts else self.day_start[min(d + 2, n_days)]
+        return after - before
+
+    # ------------------------------------------------------------ one shift's activities
+
+    def best_activities(self, a: _Agent, c: Candidate, gain: np.ndarray
+                        ) -> tuple[float, int | None, list[int]]:
+        """Best break start and queue per interval for candidate c, with its value (pay
+        for the shift counted against it)."""
+        span = gain[:, c.start:c.end]
+        starts = c.break_starts if c.needs_break else (None,)
+        best = (-math.inf, None, [])
+        for s in starts:
+            resting = set() if s is None else set(range(s - c.start, s - c.start +
+                                                           c.break_intervals))
+            value, queues = _sequence(span, resting, a.least, a.client_of)
+            value -= _pay_of(a, _Assigned(c, s, queues))
+            if value > best[0]:
+                best = (value, s, queues)
+        return best
+
+    def quick_values(self, a: _Agent, candidates: tuple[Candidate, ...], gain: np.ndarray
+                     ) -> np.ndarray:
+        """Each candidate's value with the best break and the best queue per interval."""
+        per_interval = np.maximum(gain.max(axis=0), -OFF_QUEUE_WEIGHT) - a.pay
+        prefix = np.concatenate(([0.0], np.cumsum(per_interval)))
+        values = np.empty(len(candidates))
+        for i, c in enumerate(candidates):
+            value = prefix[c.end] - prefix[c.start]
+            if c.needs_break:
+                value -= min(prefix[s + c.break_intervals] - prefix[s] for s in c.break_starts)
+            values[i] = value
+        return values
+
+
+def _sequence(span: np.ndarray, resting: set[int], least: int, client_of: list[int]
+              ) -> tuple[float, list[int]]:
+    """Best queue per interval of a shift (rows of span are the agent's queues), keeping the
+    minimum activity block after a switch of client; resting intervals are the meal break."""
+    n_q, n_t = span.shape
+    greedy = []
+    for k in range(n_t):
+        if k in resting:
+            greedy.append(NOT_WORKING)
+            continue
+        q = int(np.argmax(span[:, k]))
+        greedy.append(q if span[q, k] > -OFF_QUEUE_WEIGHT else IDLE)
+    if len(set(client_of)) == 1 or least <= 1 or _blocks_ok(greedy, least, client_of):
+        return _value(span, greedy), greedy
+    return _dp(span, resting, least, client_of)
+
+
+def _value(span: np.ndarray, queues: list[int]) -> float:
+    """The value of a queue sequence."""
+    total = 0.0
+    for k, q in enumerate(queues):
+        if q >= 0:
+            total += span[q, k]
+        elif q == IDLE:
+            total -= OFF_QUEUE_WEIGHT
+    return total
+
+
+def _blocks_ok(queues: list[int], least: int, client_of: list[int]) -> bool:
+    """Whether both blocks around every direct switch of client last `least` intervals."""
+    blocks: list[list[int]] = []  # [client or IDLE/NOT_WORKING, length]
+    for q in queues:
+        c = client_of[q] if q >= 0 else q - 10  # below any client index, and distinct
+        if blocks and blocks[-1][0] == c:
+            blocks[-1][1] += 1
+        else:
+            blocks.append([c, 1])
+    for (q1, n1), (q2, n2) in zip(blocks, blocks[1:], strict=False):
+        if q1 >= 0 and q2 >= 0 and (n1 < least or n2 < least):
+            return False
+    return True
+
+
+def _dp(span: np.ndarray, resting: set[int], least: int, client_of: list[int]
+        ) -> tuple[float, list[int]]:
+    """Dynamic programme over (queue, client block length so far, block began with a switch
+    of client)."""
+    n_q, n_t = span.shape
+    # state: (q, r, switched) with q = IDLE for back office / break, r capped at `least`
+    best: dict[tuple[int, int, bool], tuple[float, list[int]]] = {(IDLE, 0, False): (0.0, [])}
+    for k in range(n_t):
+        nxt: dict[tuple[int, int, bool], tuple[float, list[int]]] = {}
+
+        def offer(state, value, path, nxt=nxt):
+            if state not in nxt or value > nxt[state][0]:
+                nxt[state] = (value, path)
+
+        for (q, r, switched), (value, path) in best.items():
+            may_stop = q == IDLE or not switched or r >= least
+            if k in resting:
+                if may_stop:
+                    offer((IDLE, 0, False), value, path + [NOT_WORKING])
+                continue
+            if may_stop:
+                offer((IDLE, 0, False), value - OFF_QUEUE_WEIGHT, path + [IDLE])
+            for p in range(n_q):
+                gain = span[p, k]
+                if gain <= LOSS / 2:
+                    continue
+                if q != IDLE and client_of[p] == client_of[q]:
+                    offer((p, min(r + 1, least), switched), value + gain, path + [p])
+                elif q == IDLE:
+                    offer((p, 1, False), value + gain, path + [p])
+                elif r >= least:
+                    offer((p, 1, True), value + gain, path + [p])
+        best = nxt
+    final = [(v, path) for (q, r, sw), (v, path) in best.items()
+             if q == IDLE or not sw or r >= least]
+    value, path = max(final, key=lambda item: item[0])
+    return value, path
+
+
+# ---------------------------------------------------------------- building the roster
+
+
+Progress = Callable[[float, float, float], None]  # (seconds, objective, bound), as solve's
+
+
+def plan_roster(
+    problem: Problem, *, time_limit_seconds: float = 30, seed: int = 7,
+    plan: Plan | None = None, progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> tuple[Roster, dict[str, int]]:
+    """A valid roster from the LP plan and local search, with its objective by penalty.
+
+    `progress` hears the objective after each stage and every few seconds of search; `stop`
+    is polled a few times a second, and once it returns True the search ends with the best
+    roster so far.
+    """
+    with _StopFlag(stop) as stopped:
+        return _plan_roster(problem, time_limit_seconds, seed, plan, progress, stopped)
+
+
+class _StopFlag:
+    """An event set once `stop()` returns True, polled by a thread while planning runs."""
+
+    POLL_SECONDS = 0.25
+
+    def __init__(self, stop: Callable[[], bool] | None) -> None:
+        self._stop = stop
+        self.flag = threading.Event()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> threading.Event:
+        if self._stop is not None:
+            self._thread = threading.Thread(target=self._watch, daemon=True, name="plan-stop")
+            self._thread.start()
+        return self.flag
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _watch(self) -> None:
+        """Poll until planning ends or a stop is asked for."""
+        while not self._done.wait(self.POLL_SECONDS):
+            if self._stop():
+                self.flag.set()
+                return
+
+
+def _plan_roster(
+    problem: Problem, time_limit_seconds: float, seed: int, plan: Plan | None,
+    progress: Progress | None, stopped: threading.Event,
+) -> tuple[Roster, dict[str, int]]:
+    """plan_roster's work; the search also ends when `stopped` is set."""
+    began = time.monotonic()
+
+    def report(state: _State) -> None:
+        if progress is not None:
+            progress(time.monotonic() - began, state.objective(), 0.0)
+
+    if plan is None:
+        solved = solve_aggregate(problem, patterns=False, exact=False,
+                                 time_limit_seconds=max(1.0, 0.5 * time_limit_seconds))
+        plan = solved.plan
+    groups = plan.groups if plan is not None else group_agents(problem)
+    state = _State(problem, groups)
+    if plan is not None:
+        _profile_weeks(state, plan, deadline=began + 0.5 * time_limit_seconds)
+    else:
+        _named_shifts(state, plan)
+        _activities(state, passes=1)
+    _flow_activities(state)
+    _repair_blocks(state)
+    if len(problem.agents) <= GREEDY_COMPARE_MAX_AGENTS:
+        # with few agents per group the plan's fractions are hard to match, and the greedy
+        # roster can be the better start: take whichever is better
+        other = _State(problem, groups)
+        _load(other, greedy_roster(problem))
+        if other.objective() < state.objective():
+            state = other
+    report(state)
+    _local_search(state, began + time_limit_seconds, random.Random(seed), report, stopped)
+    report(state)
+    return _roster(state), state.parts()
+
+
+GREEDY_COMPARE_MAX_AGENTS = 100  # the greedy start takes about 7 s for 70 agents
+
+
+def _load(state: _State, roster: Roster) -> None:
+    """Take a roster's shifts, breaks and activities into the state (shifts that are no
+    candidate of their agent are left out)."""
+    grid = state.problem.grid
+    by_key = {a.agent.key: a for a in state.agents}
+    for shift in roster.shifts:
+        a = by_key.get(shift.agent)
+        if a is None or shift.day not in grid.day_list:
+            continue
+        d = grid.day_list.index(shift.day)
+        start, end = grid.index_of(shift.start), grid.index_of(shift.end)
+        c = next((x for x in a.by_day.get(d, ()) if (x.start, x.end) == (start, end)), None)
+        if c is None:
+            continue
+        queues = [IDLE] * (end - start)
+        s = grid.index_of(shift.breaks[0].start) if shift.breaks else None
+        for b in shift.breaks:
+            for t in range(grid.index_of(b.start), grid.index_of(b.end)):
+                queues[t - start] = NOT_WORKING
+        local = {state.queue_keys[q]: i for i, q in enumerate(a.skills)}
+        for act in shift.activities:
+            for t in range(grid.index_of(act.start), grid.index_of(act.end)):
+                queues[t - start] = local[act.queue]
+        a.shifts[d] = _Assigned(c, s, queues)
+        state.apply(a, a.shifts[d], +1)
+
+
+def _named_shifts(state: _State, plan: Plan | None) -> None:
+    """Each agent's shifts: the plan's shifts of their group that remain, most first."""
+    n = state.problem.grid.n_intervals
+    profiles: dict[int, np.ndarray] = {}
+    counts: dict[int, dict[tuple[int, int], float]] = {}
+    if plan is not None:
+        for (g, t), value in plan.working.items():
+            profiles.setdefault(g, np.zeros(n))[t] = value
+        for (g, d, i), value in plan.shifts.items():
+            if value > 1e-6:
+                counts.setdefault(g, {})[d, i] = value
+    for a in sorted(state.agents, key=lambda a: (-len(a.agent.time_off), a.agent.key)):
+        if a.group not in profiles:  # no plan: the requirement of the group's queues, roughly
+            profiles[a.group] = state.required[a.skills].sum(axis=0).astype(float)
+        remaining, wanted = profiles[a.group], counts.setdefault(a.group, {})
+        chosen = _choose_week(state, a, remaining, wanted)
+        for d, c in chosen.items():
+            a.shifts[d] = _Assigned(c, None, [])
+            remaining[c.start:c.end] -= 1
+            i = a.by_day[d].index(c)
+            wanted[d, i] = wanted.get((d, i), 0.0) - 1
+
+
+def _choose_week(state: _State, a: _Agent, remaining: np.ndarray,
+                 wanted: dict[tuple[int, int], float]) -> dict[int, Candidate]:
+    """Shifts for one agent, best-valued first, while they add value or the minimum needs.
+
+    A shift's value is how much of it the plan still wants (at most one agent), then how
+    much of the group's planned working profile it fills.
+    """
+    value_t = np.where(remaining >= 1, 1.0, np.where(remaining > 0, remaining, -0.5))
+    prefix = np.concatenate(([0.0], np.cumsum(value_t)))
+    options = []
+    for d, cs in a.by_day.items():
+        for i, c in enumerate(cs):
+            fill = (prefix[c.end] - prefix[c.start]) / max(1, c.end - c.start)
+            value = min(1.0, wanted.get((d, i), 0.0)) + 0.1 * fill
+            options.append((value, c.paid_minutes, d, c))
+    options.sort(key=lambda o: (-o[0], -o[1]))
+    chosen: dict[int, Candidate] = {}
+    while True:
+        needs_more = not _minimum_met(a, chosen)
+        picked = None
+        for value, _, d, c in options:
+            if d in chosen or (value <= 0 and not needs_more):
+                continue
+            trial = {**chosen, d: c}
+            if state.week_partial_ok(a, trial):
+                picked = (d, c)
+                break
+        if picked is None:
+            break
+        chosen[picked[0]] = picked[1]
+    if not state.week_ok(a, chosen):
+        chosen = _repair_minimum(state, a, chosen)
+    return chosen
+
+
+def _minimum_met(a: _Agent, chosen: dict[int, Candidate]) -> bool:
+    """Whether every week's contract minimum is reached."""
+    return all(sum(chosen[d].paid_minutes for d in week if d in chosen) >= low
+               for week, low, _ in a.weeks)
+
+
+def _repair_minimum(state: _State, a: _Agent, chosen: dict[int, Candidate]
+                    ) -> dict[int, Candidate]:
+    """Lengthen or add shifts until the weekly minimum holds (longest shifts first)."""
+    for _ in range(3 * len(a.by_day)):
+        if state.week_ok(a, chosen):
+            return chosen
+        best = None
+        for d, cs in a.by_day.items():
+            for c in sorted(cs, key=lambda c: -c.paid_minutes):
+                if d in chosen and chosen[d].paid_minutes >= c.paid_minutes:
+                    continue
+                trial = {**chosen, d: c}
+                if state.week_partial_ok(a, trial):
+                    gain = c.paid_minutes - (chosen[d].paid_minutes if d in chosen else 0)
+                    if best is None or gain > best[0]:
+                        best = (gain, d, c)
+                    break
+        if best is None:
+            break
+        chosen = {**chosen, best[1]: best[2]}
+    return chosen
+
+
+def _activities(state: _State, passes: int) -> None:
+    """Breaks and queues for every shift, re-optimised agent by agent against the others."""
+    order = sorted(state.agents, key=lambda a: (len(a.skills), a.agent.key))
+    for _ in range(passes):
+        for a in order:
+            for d, assigned in a.shifts.items():
+                if assigned.queues:
+                    state.apply(a, assigned, -1)
+                gain = state.marginal(a.skills)
+                _, s, queues = state.best_activities(a, assigned.candidate, gain)
+                a.shifts[d] = _Assigned(assigned.candidate, s, queues)
+                state.apply(a, a.shifts[d], +1)
+
+
+def _flow_activities(state: _State) -> None:
+    """Queues for every working interval, all agents at once: a min-cost flow per interval.
+
+    Going forward in time, each interval is a transportation problem from the agents working
+    then to their open queues, priced as the objective (a missing agent costs the queue's
+    shortfall weight, a surplus one its overstaffing weight, an idle one the off-queue
+    weight) plus a small price for changing queue. The minimum activity block is kept as the
+    flow goes: an agent whose block is still short stays on its queue (or, if the block did
+    not begin with a switch, may go idle), and an agent switches only onto a queue it can
+    then keep for the whole minimum block.
+    """
+    working: dict[int, list[tuple[_Agent, _Assigned, int]]] = defaultdict(list)
+    for a in state.agents:
+        for assigned in a.shifts.values():
+            c = assigned.candidate
+            for k, q in enumerate(assigned.queues):
+                if q != NOT_WORKING:
+                    working[c.start + k].append((a, assigned, k))
+    state.coverage[:] = 0
+    for t in sorted(working):
+        people = working[t]
+        options = [_allowed(state, a, assigned, k) for a, assigned, k in people]
+        chosen = _interval_flow(state, t, people, options)
+        for (a, assigned, k), q in zip(people, chosen, strict=True):
+            assigned.queues[k] = q
+            if q >= 0:
+                state.coverage[a.skills[q], t] += 1
+
+
+def _block_so_far(queues: list[int], k: int, client_of: list[int]) -> tuple[int, bool]:
+    """Length of the client block ending at k - 1 and whether it began with a direct switch
+    of client."""
+    q = queues[k - 1] if k > 0 else IDLE
+    if q < 0:
+        return 0, False
+    first = k - 1
+    while first > 0 and queues[first - 1] >= 0 and client_of[queues[first - 1]] == client_of[q]:
+        first -= 1
+    return k - first, first > 0 and queues[first - 1] >= 0
+
+
+def _allowed(state: _State, a: _Agent, assigned: _Assigned, k: int) -> list[tuple[int, int]]:
+    """(local queue or IDLE, extra cost) choices of an agent in interval k of its shift."""
+    c, queues = assigned.candidate, assigned.queues
+    t = c.start + k
+    before = queues[k - 1] if k > 0 else IDLE
+    length, switched = _block_so_far(queues, k, a.client_of)
+    open_now = [i for i, q in enumerate(a.skills) if state.open[q, t]]
+    same = [i for i in open_now if before >= 0 and a.client_of[i] == a.client_of[before]]
+    if before >= 0 and length < a.least:  # the client block is still short: stay with it
+        stay = [(i, 0 if i == before else 1) for i in same]
+        return stay if switched and stay else stay + [(IDLE, 0)]
+    choices = [(IDLE, 0)]
+    for i in open_now:
+        if before < 0 or i == before:
+            choices.append((i, 0))
+            continue
+        if i in same:  # another queue of the same client: no switch of client
+            choices.append((i, 1))
+            continue
+        ahead = range(k, k + a.least)  # a switch of client: the new block must last
+        if all(j < len(queues) and queues[j] != NOT_WORKING  # (on this queue, to be simple)
+               and state.open[a.skills[i], c.start + j] for j in ahead):
+            choices.append((i, 1))
+    return choices
+
+
+SCALE = 100  # objective costs are scaled so a switch (cost 1) only breaks ties
+
+
+def _interval_flow(state: _State, t: int, people, options) -> list[int]:
+    """The queue (local index or IDLE) of each working agent in interval t."""
+    flow = min_cost_flow.SimpleMinCostFlow()
+    n = len(people)
+    source, sink = 0, 1
+    queue_node: dict[int, int] = {}
+    tails, heads, caps, costs, meaning = [], [], [], [], []
+    for j, ((a, _, _), choices) in enumerate(zip(people, options, strict=True)):
+        node = 2 + j
+        tails.append(source), heads.append(node), caps.append(1), costs.append(0)
+        meaning.append(None)
+        for local, extra in choices:
+            if local == IDLE:
+                target, cost = sink, OFF_QUEUE_WEIGHT * SCALE + extra
+            else:
+                q = int(a.skills[local])
+                if q not in queue_node:
+                    queue_node[q] = 2 + n + len(queue_node)
+                target, cost = queue_node[q], extra
+            tails.append(node), heads.append(target), caps.append(1), costs.append(cost)
+            meaning.append((j, local))
+    for q, node in queue_node.items():
+        tails.append(node), heads.append(sink), caps.append(int(state.required[q, t]))
+        costs.append(-int(state.short_weight[q]) * SCALE)
+        tails.append(node), heads.append(sink), caps.append(n)
+        costs.append(int(state.over_weight[q]) * SCALE)
+        meaning += [None, None]
+    flow.add_arcs_with_capacity_and_unit_cost(np.array(tails), np.array(heads),
+                                              np.array(caps), np.array(costs))
+    flow.set_node_supply(source, n)
+    flow.set_node_supply(sink, -n)
+    if flow.solve() != flow.OPTIMAL:
+        raise RuntimeError(f"activity flow failed in interval {t}")
+    chosen = [IDLE] * n
+    flows = flow.flows(np.arange(len(tails)))
+    for arc in np.flatnonzero(flows):
+        if meaning[arc] is not None:
+            j, local = meaning[arc]
+            chosen[j] = local
+    return chosen
+
+
+def _repair_blocks(state: _State) -> None:
+    """Re-plan the queues of every shift that breaks the minimum activity block."""
+    for a in state.agents:
+        for assigned in a.shifts.values():
+            if _blocks_ok(assigned.queues, a.least, a.client_of):
+                continue
+            state.apply(a, assigned, -1)
+            c = assigned.candidate
+            gain = state.marginal(a.skills)[:, c.start:c.end]
+            resting = {k for k, q in enumerate(assigned.queues) if q == NOT_WORKING}
+            _, assigned.queues = _dp(gain, resting, a.least, a.client_of)
+            state.apply(a, assigned, +1)
+
+
+def _shift_value(a: _Agent, assigned: _Assigned, gain: np.ndarray) -> float:
+    """The value of an assigned shift against marginal gains without it, less its pay."""
+    c = assigned.candidate
+    return _value(gain[:, c.start:c.end], assigned.queues) - _pay_of(a, assigned)
+
+
+def _pay_of(a: _Agent, assigned: _Assigned) -> float:
+    """Pay for a shift: its intervals less an unpaid meal break."""
+    c = assigned.candidate
+    total = a.pay[c.start:c.end].sum()
+    if assigned.break_start is not None and not a.agent.shift_rule.meal_break_paid:
+        total -= a.pay[assigned.break_start:assigned.break_start + c.break_intervals].sum()
+    return float(total)
+
+
+def _local_search(state: _State, deadline: float, rng: random.Random,
+                  report: Callable[[_State], None], stopped: threading.Event) -> None:
+    """Best responses agent by agent, then queues re-planned jointly, until a sweep brings
+    nothing; then simulated annealing until the deadline."""
+    agents = list(state.agents)
+    while time.monotonic() < deadline and not stopped.is_set():
+        rng.shuffle(agents)
+        improved = 0
+        for a in agents:
+            if time.monotonic() >= deadline or stopped.is_set():
+                break
+            improved += _best_response(state, a)
+        if time.monotonic() < deadline:
+            before = state.objective()
+            saved = [(x, {d: _Assigned(s.candidate, s.break_start, list(s.queues))
+                          for d, s in x.shifts.items()}) for x in state.agents]
+            coverage = state.coverage.copy()
+            _flow_activities(state)
+            if state.objective() > before:  # keep the better of the two
+                for x, shifts in saved:
+                    x.shifts = shifts
+                state.coverage = coverage
+        report(state)
+        if not improved:
+            break
+    _anneal(state, deadline, rng, report, stopped)
+
+
+ANNEAL_FROM, ANNEAL_TO = 60.0, 0.5  # temperature, in objective points, over the run
+
+
+def _snapshot(state: _State) -> list[dict[int, _Assigned]]:
+    """A copy of every agent's shifts."""
+    return [{d: _Assigned(x.candidate, x.break_start, list(x.queues)) for d, x in a.shifts.items()}
+            for a in state.agents]
+
+
+def _restore(state: _State, saved: list[dict[int, _Assigned]]) -> None:
+    """Put a snapshot back and recount the coverage."""
+    state.coverage[:] = 0
+    for a, shifts in zip(state.agents, saved, strict=True):
+        a.shifts = shifts
+        for x in shifts.values():
+            state.apply(a, x, +1)
+
+
+def _anneal(state: _State, deadline: float, rng: random.Random,
+            report: Callable[[_State], None], stopped: threading.Event) -> None:
+    """Simulated annealing over single shifts until the deadline; keeps the best roster.
+
+    A move re-times one agent-day (a nearby start or another length, now and then any
+    candidate or a day off), with the best break and queues against everyone else; it is
+    taken when it keeps the agent's rules and improves the objective, or, while the
+    temperature is high, worsens it a little. Escapes the local optima of best responses.
+    """
+    movable = [a for a in state.agents if a.by_day]
+    if not movable:
+        return
+    began = time.monotonic()
+    span = max(1e-3, deadline - began)
+    current = best = saved_value = state.objective()
+    saved = _snapshot(state)
+    last_saved = began
+    while (now := time.monotonic()) < deadline and not stopped.is_set():
+        temperature = ANNEAL_FROM * (ANNEAL_TO / ANNEAL_FROM) ** ((now - began) / span)
+        for _ in range(100):
+            a = rng.choice(movable)
+            d = rng.choice(list(a.by_day))
+            old = a.shifts.get(d)
+            c = _neighbour(a, d, old, rng)
+            if c is old or (old is not None and c is old.candidate):
+                continue
+            others = {e: x.candidate for e, x in a.shifts.items() if e != d}
+            if not state.week_ok(a, others if c is None else {**others, d: c}):
+                continue
+            if old is not None:
+                state.apply(a, old, -1)
+            gain = state.marginal(a.skills)
+            before = _shift_value(a, old, gain) if old is not None else 0.0
+            after, s, queues = state.best_activities(a, c, gain) if c is not None else \
+                (0.0, None, [])
+            delta = after - before  # objective saved by the move
+            if delta >= 0 or rng.random() < math.exp(delta / temperature):
+                if c is None:
+                    del a.shifts[d]
+                else:
+                    a.shifts[d] = _Assigned(c, s, queues)
+                    state.apply(a, a.shifts[d], +1)
+                current -= delta
+            elif old is not None:
+                state.apply(a, old, +1)
+        if current < best - 1e-9:
+            best = current
+            if time.monotonic() - last_saved > 2.0:
+                saved, saved_value, last_saved = _snapshot(state), best, time.monotonic()
+                report(state)
+    if state.objective() > saved_value + 1e-9:  # the walk ended worse than the best kept
+        _restore(state, saved)
+
+
+def _neighbour(a: _Agent, d: int, old: _Assigned | None, rng: random.Random):
+    """A candidate near the current shift of day d (or any, or None for a day off)."""
+    candidates = a.by_day[d]
+    roll = rng.random()
+    if old is None or roll < 0.2:
+        return rng.choice(candidates)
+    if roll < 0.25:
+        return None
+    c = old.candidate
+    if roll < 0.8:  # same length, start moved by one or two steps
+        near = [x for x in candidates if x.end - x.start == c.end - c.start
+                and 0 < abs(x.start - c.start) <= 2]
+    else:  # another length from about the same start
+        near = [x for x in candidates if x.end - x.start != c.end - c.start
+                and abs(x.start - c.start) <= 1]
+    return rng.choice(near) if near else rng.choice(candidates)
+
+
+_COMBOS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _combos(days: int, options: int) -> np.ndarray:
+    """Every choice of one option per day, as rows."""
+    key = (days, options)
+    if key not in _COMBOS:
+        grids = np.meshgrid(*[np.arange(options)] * days, indexing="ij")
+        _COMBOS[key] = np.stack([g.ravel() for g in grids], axis=1)
+    return _COMBOS[key]
+
+
+def _week_table(a: _Agent, week: list[int], per_interval: np.ndarray):
+    """Per day of a week and per shift length (0 = day off): the best candidate's value,
+    paid minutes and (candidate, break start), valuing each interval by `per_interval`."""
+    lengths = sorted({c.end - c.start for cs in a.by_day.values() for c in cs})
+    prefix = np.concatenate(([0.0], np.cumsum(per_interval)))
+    value = np.full((len(week), len(lengths) + 1), -np.inf)
+    paid = np.zeros((len(week), len(lengths) + 1))
+    pick: dict[tuple[int, int], tuple[Candidate, int | None]] = {}
+    for j, d in enumerate(week):
+        value[j, 0] = 0.0
+        for c in a.by_day.get(d, ()):
+            v = prefix[c.end] - prefix[c.start]
+            s = None
+            if c.needs_break:
+                s = min(c.break_starts, key=lambda s: prefix[s + c.break_intervals] - prefix[s])
+                v -= prefix[s + c.break_intervals] - prefix[s]
+            k = 1 + lengths.index(c.end - c.start)
+            if v > value[j, k]:
+                value[j, k], paid[j, k], pick[j, k] = v, c.paid_minutes, (c, s)
+    return value, paid, pick
+
+
+def _ranked_weeks(week: list[int], low: int, high: int, value: np.ndarray, paid: np.ndarray,
+                  tries: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The best `tries` combinations of one option per day within the week's paid bounds."""
+    combos = _combos(len(week), value.shape[1])
+    rows = np.arange(len(week))
+    totals = value[rows, combos].sum(axis=1)
+    paid_total = paid[rows, combos].sum(axis=1)
+    totals[(paid_total < low) | (paid_total > high)] = -np.inf
+    best = np.argsort(-totals)[:tries]
+    return combos, totals, best
+
+
+def _best_response(state: _State, a: _Agent, tries: int = 40) -> int:
+    """Re-plan one agent's week by week against everyone else; return weeks improved.
+
+    For each day, the best candidate of each length (by its value with the best break and
+    the best queue per interval) or a day off; every combination over the week is scored at
+    once, and the best ones that keep the agent's rules are valued exactly.
+    """
+    improved = 0
+    for week, low, high in a.weeks:
+        current = {d: a.shifts[d] for d in week if d in a.shifts}
+        for assigned in current.values():
+            state.apply(a, assigned, -1)
+        gain = state.marginal(a.skills)
+        now = sum(_shift_value(a, x, gain) for x in current.values())
+        per_interval = np.maximum(gain.max(axis=0), -OFF_QUEUE_WEIGHT) - a.pay
+        value, paid, pick = _week_table(a, week, per_interval)
+        combos, totals, best = _ranked_weeks(week, low, high, value, paid, tries)
+        others = {d: x.candidate for d, x in a.shifts.items() if d not in current}
+        chosen = None
+        for row in best:
+            if totals[row] <= now + 1e-9:
+                break
+            plan = {week[j]: pick[j, k][0] for j, k in enumerate(combos[row]) if k > 0}
+            if not state.week_ok(a, {**others, **plan}):
+                continue
+            exact = {d: state.best_activities(a, c, gain) for d, c in plan.items()}
+            if sum(v for v, _, _ in exact.values()) > now + 1e-9:
+                chosen = {d: _Assigned(plan[d], s, queues) for d, (_, s, queues) in exact.items()}
+                break
+        if chosen is None:
+            for assigned in current.values():
+                state.apply(a, assigned, +1)
+            continue
+        for d in current:
+            del a.shifts[d]
+        for d, assigned in chosen.items():
+            a.shifts[d] = assigned
+            state.apply(a, assigned, +1)
+        improved += 1
+    return improved
+
+
+def _cheapest_break(c: Candidate, per_interval: np.ndarray) -> int | None:
+    """The meal-break start that loses the least value, None without a break."""
+    if not c.needs_break:
+        return None
+    return min(c.break_starts, key=lambda s: per_interval[s:s + c.break_intervals].sum())
+
+
+def _working(assigned: _Assigned) -> np.ndarray:
+    """Interval indices the shift works (outside its meal break)."""
+    c, s = assigned.candidate, assigned.break_start
+    t = np.arange(c.start, c.end)
+    return t if s is None else t[(t < s) | (t >= s + c.break_intervals)]
+
+
+def _profile_weeks(state: _State, plan: Plan, deadline: float, rounds: int = 6) -> None:
+    """Shifts and breaks that match the planned working profile of each skill set.
+
+    Agents certified for the same queues are interchangeable for coverage, so the groups'
+    planned profiles are summed per skill set. Each agent in turn takes its best week
+    against what the other agents of its skill set already cover, valuing an interval by
+    how much it brings the count towards the plan (+1 while below, -1 above, in between for
+    a fraction); rounds repeat until nobody moves.
+    """
+    n = state.problem.grid.n_intervals
+    pool = {g: group.representative.skills for g, group in enumerate(plan.groups)}
+    target = {skills: np.zeros(n) for skills in pool.values()}
+    for (g, t), v in plan.working.items():
+        target[pool[g]][t] += v
+    count = {skills: np.zeros(n) for skills in target}
+    order = sorted(state.agents, key=lambda a: (sorted(a.agent.skills), a.agent.shift_rule.name,
+                                                -len(a.agent.time_off), a.agent.key))
+    for _ in range(rounds):
+        moved = 0
+        for a in order:
+            if time.monotonic() > deadline and all(a.shifts or not a.by_day for a in order):
+                return
+            for week, low, high in a.weeks:
+                current = {d: a.shifts[d] for d in week if d in a.shifts}
+                for x in current.values():
+                    count[a.agent.skills][_working(x)] -= 1
+                rest = target[a.agent.skills] - count[a.agent.skills]
+                per_interval = np.where(rest >= 1, 1.0, np.where(rest > 0, 2 * rest - 1, -1.0))
+                now = sum(per_interval[_working(x)].sum() for x in current.values()) \
+                    if current else -np.inf
+                value, paid, pick = _week_table(a, week, per_interval)
+                combos, totals, best = _ranked_weeks(week, low, high, value, paid, 40)
+                others = {d: x.candidate for d, x in a.shifts.items() if d not in current}
+                chosen = None
+                for row in best:
+                    if totals[row] <= now + 1e-9:
+                        break
+                    trial = {week[j]: pick[j, k] for j, k in enumerate(combos[row]) if k > 0}
+                    if state.week_ok(a, {**others, **{d: c for d, (c, _) in trial.items()}}):
+                        chosen = trial
+                        break
+                if chosen is None and not current:  # nothing yet: build the week shift by shift
+                    week_plan = _choose_week(state, a, rest.copy(), {})
+                    chosen = {d: (c, _cheapest_break(c, per_interval))
+                              for d, c in week_plan.items() if d in week}
+                if chosen is not None:
+                    for d in current:
+                        del a.shifts[d]
+                    for d, (c, s) in chosen.items():
+                        queues = [IDLE] * (c.end - c.start)
+                        if s is not None:
+                            queues[s - c.start:s - c.start + c.break_intervals] = \
+                                [NOT_WORKING] * c.break_intervals
+                        a.shifts[d] = _Assigned(c, s, queues)
+                    moved += 1
+                for d in week:
+                    if d in a.shifts:
+                        count[a.agent.skills][_working(a.shifts[d])] += 1
+        if not moved:
+            return
+
+
+def _roster(state: _State) -> Roster:
+    """The assigned shifts as a Roster."""
+    grid = state.problem.grid
+    at = grid.interval_start
+    shifts = []
+    for a in state.agents:
+        paid = a.agent.shift_rule.meal_break_paid
+        for d, assigned in sorted(a.shifts.items()):
+            c = assigned.candidate
+            breaks = ()
+            if assigned.break_start is not None:
+                s = assigned.break_start
+                breaks = (Break(at(s), at(s + c.break_intervals), paid=paid),)
+            blocks: list[list[int]] = []  # [queue index, first, end]
+            for k, q in enumerate(assigned.queues):
+                t = c.start + k
+                if q < 0:
+                    continue
+                if blocks and blocks[-1][0] == q and blocks[-1][2] == t:
+                    blocks[-1][2] = t + 1
+                else:
+                    blocks.append([q, t, t + 1])
+            activities = tuple(Activity(state.queue_keys[a.skills[q]], at(first), at(end))
+                               for q, first, end in blocks)
+            shifts.append(Shift(a.agent.key, grid.day_list[d], at(c.start), at(c.end),
+                                breaks, activities))
+    return Roster(tuple(sorted(shifts, key=lambda s: (s.agent, s.start))))

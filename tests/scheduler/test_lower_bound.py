@@ -1,0 +1,47 @@
+"""The benchmark's LP bound is a proven lower bound, and tight where integrality costs nothing."""
+
+from __future__ import annotations
+
+from tiny_instances import hours, make_agent, make_problem
+
+from scheduler.lower_bound import lp_bound
+from scheduler.solve import solve
+
+
+def one_agent_four_hours():
+    """One agent, one 4-hour shift a day at most; demand 2 agents 08-12: one short per hour."""
+    agent = make_agent(lengths_minutes=(240,))
+    return make_problem((agent,), need={"q1": hours(8, 12, value=2)})
+
+
+def test_bound_equals_the_optimum_when_integrality_costs_nothing():
+    problem = one_agent_four_hours()
+    result = solve(problem, time_limit_seconds=5)
+    assert result.status == "OPTIMAL"
+    bound = lp_bound(problem)
+    assert bound.status == "OPTIMAL"
+    assert bound.value == result.objective == 4 * 100
+
+
+def test_bound_never_exceeds_the_optimum_and_pdlp_duals_stay_below_glop():
+    agents = (
+        make_agent("a1", skills=("q1", "q2"), min_week=3 * 240, lengths_minutes=(240, 480)),
+        make_agent("a2", skills=("q2",), lengths_minutes=(240, 480)),
+    )
+    problem = make_problem(agents, queues=("q1", "q2"), days=3,
+                           need={"q1": hours(8, 14, value=2), "q2": hours(10, 18)})
+    result = solve(problem, time_limit_seconds=10)
+    assert result.status == "OPTIMAL"
+    exact = lp_bound(problem)
+    approximate = lp_bound(problem, exact=False)
+    assert 0 < approximate.value <= exact.value <= result.objective
+
+
+def test_a_contract_minimum_is_part_of_the_bound():
+    # the agent must work 8 h but demand is only 4 h: the other 4 h are surplus or idle
+    agent = make_agent(min_week=7 * 480, max_week=7 * 480, lengths_minutes=(480,),
+                       meal_break_over_minutes=600)  # a one-day period: 8 h exactly
+    problem = make_problem((agent,), need={"q1": hours(8, 12)})
+    result = solve(problem, time_limit_seconds=5)
+    bound = lp_bound(problem)
+    assert bound.value == result.objective == 4  # four surplus hours at weight 1
