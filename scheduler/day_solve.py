@@ -61,7 +61,7 @@ class _Keeper(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         """Extract the roster; the search thread reads the objective as its cutoff."""
         roster = self.v.extract(self)
-        penalties = {t.name: int(self.value(t.expression)) for t in self.terms}
+        penalties = {t.name: int(self.value(t.expression)) for t in self.terms if t.shown}
         with self.best.lock:
             if self.objective_value < self.best.objective:
                 self.best.objective = self.objective_value
@@ -156,4 +156,4 @@ def _search_penalties(search: Search, terms: list[SoftTerm]) -> dict[str, int]:
     own = {"shift_requests": sum(col.cost for col in search.best or ()),
            "day_understaffing": under, "day_overstaffing": over}
     return {t.name: own[t.name] if t.name in own else constant_value(t.expression) or 0
-            for t in terms}
+            for t in terms if t.shown}
