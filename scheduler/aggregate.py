@@ -195,6 +195,8 @@ class _Builder:
                 continue
             breaks: dict[int, list] = defaultdict(list)
             with_break = []
+            coffee: dict[int, list] = defaultdict(list)  # coffee start -> shifts allowing it
+            coffee_total: list[tuple[object, int]] = []  # (shift column, coffee breaks)
             for i, c in enumerate(candidates):
                 for s in (c.break_starts if (self.patterns and c.needs_break) else (None,)):
                     n = self.Var(0, available, "")
@@ -205,7 +207,14 @@ class _Builder:
                             self.working_terms[g, t].append((n, 1))
                     works_day[d].append(n)
                     paid_day[d].append((n, c.paid_minutes))
-                    on_queue_time = c.end - c.start - c.break_intervals
+                    # coffee breaks are paid and never back-office time
+                    on_queue_time = (c.end - c.start - c.break_intervals
+                                     - len(c.coffee_windows) * c.coffee_intervals)
+                    if c.coffee_windows:
+                        coffee_total.append((n, len(c.coffee_windows)))
+                        for window in c.coffee_windows:
+                            for start in window:
+                                coffee[start].append(n)
                     shift_pay = sum(pay[c.start:c.end])
                     if s is not None and unpaid:
                         shift_pay -= sum(pay[s:s + c.break_intervals])
@@ -229,6 +238,8 @@ class _Builder:
                     for t in range(s, s + length):
                         self.working_terms[g, t].append((b, -1))
                 self.row(0, 0, [(b, 1) for b in starts] + [(n, -1) for n in with_break])
+            if coffee_total:
+                self._coffee(g, candidates, available, coffee, coffee_total)
             self.row(-self.inf, available, [(n, 1) for n in works_day[d]])
         size = len(group.agents)
         for days in problem.weeks().values():
@@ -256,6 +267,21 @@ class _Builder:
             if acts:
                 terms = [(x, 1) for x in acts] + [(n, -k) for n, k in self.working_terms[g, t]]
                 self.row(-self.inf, 0, terms)
+
+    def _coffee(self, g: int, candidates: tuple[Candidate, ...], available: int,
+                coffee: dict[int, list], total: list[tuple[object, int]]) -> None:
+        """Coffee breaks pooled per start interval, like meal breaks without patterns: as
+        many as the chosen shifts have, each start used at most by the shifts allowing it.
+        A relaxation (windows are not told apart), so the bound stays a bound."""
+        length = max(c.coffee_intervals for c in candidates)
+        starts = []
+        for s, allowing in sorted(coffee.items()):
+            b = self.Var(0, available, "")  # one shift a day: one coffee break at s per agent
+            starts.append(b)
+            self.row(-self.inf, 0, [(b, 1)] + [(n, -1) for n in allowing])
+            for t in range(s, s + length):
+                self.working_terms[g, t].append((b, -1))
+        self.row(0, 0, [(b, 1) for b in starts] + [(n, -k) for n, k in total])
 
     def _coverage(self) -> None:
         """Shortfall and surplus per queue and interval, priced as in the CP-SAT objective."""

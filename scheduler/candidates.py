@@ -21,6 +21,9 @@ class Candidate:
     break_starts: tuple[int, ...] = ()  # interval indices where the meal break may start
     break_intervals: int = 0  # length of the meal break in intervals; 0 = no meal break
     shift_type: str = ""  # key of the rule's shift type; "" when the rule has none
+    # per paid coffee break, the interval indices where it may start (scheduler.domain)
+    coffee_windows: tuple[tuple[int, ...], ...] = ()
+    coffee_intervals: int = 0  # length of one coffee break in intervals
 
     @property
     def needs_break(self) -> bool:
@@ -35,6 +38,31 @@ class Candidate:
 def break_length_intervals(rule: ShiftRule, grid: Grid) -> int:
     """Meal-break length in whole intervals (a 30-min break takes one 60-min interval)."""
     return math.ceil(rule.meal_break_minutes / grid.interval_minutes)
+
+
+def coffee_windows(rule: ShiftRule, grid: Grid, start: int, end: int
+                   ) -> tuple[tuple[int, ...], ...]:
+    """Allowed start intervals of each coffee break of a shift [start, end) (none if off)."""
+    n = rule.coffee_breaks((end - start) * grid.interval_minutes, grid.interval_minutes)
+    length = math.ceil(rule.coffee_break_minutes / grid.interval_minutes)
+    windows = []
+    for k in range(n):
+        low, high = rule.coffee_window(k)
+        first = start + math.ceil(low / grid.interval_minutes)
+        last = min(start + high // grid.interval_minutes, end - length)
+        windows.append(tuple(range(first, last + 1)))
+    return tuple(windows)
+
+
+def with_coffee(candidate: Candidate, rule: ShiftRule, grid: Grid) -> Candidate | None:
+    """The candidate with its coffee-break windows; None when a window is empty."""
+    windows = coffee_windows(rule, grid, candidate.start, candidate.end)
+    if any(not w for w in windows):
+        return None
+    if not windows:
+        return candidate
+    return replace(candidate, coffee_windows=windows,
+                   coffee_intervals=math.ceil(rule.coffee_break_minutes / grid.interval_minutes))
 
 
 def skilled_open(problem: Problem, agent: Agent) -> tuple[bool, ...]:
@@ -126,12 +154,13 @@ def _candidate(
     if len(closed) == end - start and not day_planned:
         return None
     if not rule.needs_meal_break(length_minutes):
-        return Candidate(day, start, end, length_minutes)
+        return with_coffee(Candidate(day, start, end, length_minutes), rule, grid)
     starts = _meal_break_starts(rule, grid, start, end, [], length_break)
     if not starts:
         return None
     unpaid = 0 if rule.meal_break_paid else length_break * grid.interval_minutes
-    return Candidate(day, start, end, length_minutes - unpaid, starts, length_break)
+    return with_coffee(Candidate(day, start, end, length_minutes - unpaid, starts, length_break),
+                       rule, grid)
 
 
 def all_candidates(problem: Problem) -> Mapping[str, dict[int, tuple[Candidate, ...]]]:

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from scheduler.domain import (
+    NO_FAIRNESS,
     Agent,
     Contract,
     DayDemand,
@@ -97,7 +98,8 @@ def parse_instance(text: str, start_day: date = FIRST_MONDAY) -> Problem:
     )
     demand = _cover(sections.get("COVER", []), type_keys, days, grid_days)
     grid = Grid(start_day, days, _interval_minutes(lengths), timezone="UTC")
-    return Problem(grid, (), agents, {}, {}, day_demand=demand)
+    # the published objective has no fairness term: leaving it out keeps the optima comparable
+    return Problem(grid, (), agents, {}, {}, day_demand=demand, fairness=NO_FAIRNESS)
 
 
 def _sections(text: str) -> dict[str, list[Row]]:

@@ -144,6 +144,16 @@ class ShiftRule:
     # (and stayed this long on the old one's), so nobody ping-pongs between clients
     min_activity_minutes: int = 60
     shift_types: tuple[ShiftType, ...] = ()
+    # paid coffee breaks (Finnish collective agreements: about 15 min per 4 h): one per whole
+    # `coffee_break_every_minutes` of shift length, the k-th (from 0) starting inside
+    # k * every + window minutes after the shift start; 0 turns them off. They are rostered
+    # only on grids whose interval fits inside one (15 min or finer); on a coarser grid a
+    # break would take a whole 30-min interval, so there they belong in shrinkage instead
+    coffee_break_minutes: int = 15
+    coffee_break_every_minutes: int = 240
+    coffee_break_window_minutes: tuple[int, int] = (60, 180)
+    # penalty per switch of queue inside a shift (the soft term `block_switches`)
+    switch_weight: int = 1
 
     def __post_init__(self) -> None:
         keys = [t.key for t in self.shift_types]
@@ -161,6 +171,15 @@ class ShiftRule:
             if unknown:
                 raise ValueError(f"shift type {t.key} may not be followed by unknown types "
                                  f"{sorted(unknown)}")
+        low, high = self.coffee_break_window_minutes
+        if (self.coffee_break_minutes <= 0 or self.coffee_break_every_minutes < 0
+                or not 0 <= low <= high or self.switch_weight < 0):
+            raise ValueError(f"shift rule {self.name}: coffee breaks need a positive length, "
+                             "every >= 0, a window 0 <= from <= to, and switch_weight >= 0")
+        if self.coffee_break_every_minutes and high + self.coffee_break_minutes > \
+                self.coffee_break_every_minutes:
+            raise ValueError(f"shift rule {self.name}: each coffee break must end inside its "
+                             f"own {self.coffee_break_every_minutes} min of the shift")
 
     def shift_type(self, key: str) -> ShiftType | None:
         """The rule's shift type with this key, None when it has none such."""
@@ -175,6 +194,18 @@ class ShiftRule:
     def needs_meal_break(self, length_minutes: int) -> bool:
         """Finnish rule: a shift over 6 h gets a meal break."""
         return length_minutes > self.meal_break_over_minutes
+
+    def coffee_breaks(self, length_minutes: int, interval_minutes: int) -> int:
+        """Paid coffee breaks a shift of this length gets on a grid of this interval."""
+        if not self.coffee_break_every_minutes or interval_minutes > self.coffee_break_minutes:
+            return 0
+        return length_minutes // self.coffee_break_every_minutes
+
+    def coffee_window(self, k: int) -> tuple[int, int]:
+        """Earliest and latest start of the k-th coffee break, minutes after shift start."""
+        low, high = self.coffee_break_window_minutes
+        offset = k * self.coffee_break_every_minutes
+        return offset + low, offset + high
 
     def paid_minutes(self, length_minutes: int) -> int:
         """Minutes counted against the contract: length less an unpaid meal break."""
@@ -206,6 +237,40 @@ class Premium:
         if self.start_minute < self.end_minute:
             return self.start_minute <= minute < self.end_minute
         return minute >= self.start_minute or minute < self.end_minute
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """Weights and windows of the soft term `fairness`: unsocial work spread evenly.
+
+    Each agent's weekend shifts (local Saturday or Sunday), evening intervals and night
+    intervals are compared with their pro-rata share (by contract maximum minutes per week)
+    of the total among the agents who could work such time; every shift or interval above
+    that share (rounded up) costs its weight. Windows are local minutes and may wrap past
+    midnight; the defaults follow the Finnish Working Hours Act (night work 23-06) and the
+    usual collective-agreement evening (18 until the night begins).
+    """
+
+    weekend_weight: int = 10  # per weekend shift above the fair share
+    evening_weight: int = 1  # per evening interval above the fair share
+    night_weight: int = 2  # per night interval above the fair share
+    evening_minutes: tuple[int, int] = (18 * 60, 23 * 60)
+    night_minutes: tuple[int, int] = (23 * 60, 6 * 60)
+
+    def __post_init__(self) -> None:
+        if min(self.weekend_weight, self.evening_weight, self.night_weight) < 0:
+            raise ValueError("fairness weights must be >= 0")
+        for window in (self.evening_minutes, self.night_minutes):
+            if len(window) != 2 or not all(0 <= m <= 1440 for m in window):
+                raise ValueError(f"fairness window {window} must be two local minutes 0-1440")
+
+    @property
+    def active(self) -> bool:
+        """Whether any of the three kinds of time weighs anything."""
+        return bool(self.weekend_weight or self.evening_weight or self.night_weight)
+
+
+NO_FAIRNESS = Fairness(0, 0, 0)  # for published benchmarks whose objective has no such term
 
 
 @dataclass(frozen=True)
@@ -356,6 +421,7 @@ class Problem:
     # them weighs more than plain understaffing, so a promise wins over unpromised demand
     committed: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     day_demand: tuple[DayDemand, ...] = ()  # per local day and shift type, besides intervals
+    fairness: Fairness = Fairness()  # the soft term spreading weekends, evenings, nights
 
     def __post_init__(self) -> None:
         n = self.grid.n_intervals

@@ -6,6 +6,7 @@ import math
 from datetime import timedelta
 
 from scheduler.candidates import Candidate, all_candidates
+from scheduler.coffee import place_coffee
 from scheduler.domain import Activity, Agent, Break, Problem, Roster, Shift
 from scheduler.rules import week_bounds
 
@@ -20,7 +21,7 @@ def greedy_roster(problem: Problem) -> Roster:
         skills = sorted(agent.skills)
         chosen = _choose(problem, agent, candidates[agent.key], residual, weight, skills)
         shifts.extend(_shift(problem, agent, c, residual, weight, skills) for c in chosen)
-    return Roster(tuple(sorted(shifts, key=lambda s: (s.agent, s.start))))
+    return place_coffee(problem, Roster(tuple(sorted(shifts, key=lambda s: (s.agent, s.start)))))
 
 
 def _value(problem: Problem, c: Candidate, residual, weight, skills: list[str]) -> int:

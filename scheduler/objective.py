@@ -13,6 +13,7 @@ from datetime import timedelta
 from scheduler.costs import has_pay, roster_cost
 from scheduler.coverage import overstaffing, shortfall
 from scheduler.domain import Problem, Roster
+from scheduler.fairness import fairness_penalties
 from scheduler.penalties import (
     CHANGE_WEIGHT,
     COMMITMENT_FACTOR,
@@ -20,6 +21,7 @@ from scheduler.penalties import (
     changed_days,
     committed_shortfall,
 )
+from scheduler.switches import switch_penalty
 from scheduler.workload import deferred_penalties
 
 
@@ -130,6 +132,8 @@ def soft_penalties(
         penalties["day_overstaffing"] = sum(
             demand.over_weight * day_over[demand.shift_type][index[demand.day]]
             for demand in problem.day_demand)
+    penalties.update(switch_penalty(problem, roster))
+    penalties.update(fairness_penalties(problem, roster))
     if published is not None:
         penalties["changes"] = change_weight * len(changed_days(problem, published, roster))
     return penalties

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from scheduler import coverage
+from scheduler import fairness as fair
 from scheduler.costs import has_pay, interval_pay
 from scheduler.domain import Problem, Roster
+from scheduler.switches import switch_marks, switching_agents
 from scheduler.variables import Variables
 
 Counter = Callable[[Problem, Roster], Mapping[str, tuple[int, ...]]]
@@ -205,6 +207,82 @@ def commitments(model: cp_model.CpModel, problem: Problem, v: Variables) -> Soft
     return SoftTerm("commitments", expression, committed_shortfall, slack)
 
 
+def fairness(model: cp_model.CpModel, problem: Problem, v: Variables) -> list[SoftTerm]:
+    """Weekends, evenings and nights above each agent's pro-rata share (`scheduler.fairness`).
+
+    One term per kind the problem weighs. Per kind, `total` is one variable (the sum over
+    eligible agents), and each agent's excess is max(0, ceil((H * count - h * total) / H)),
+    set equal, not just bounded, so every solution's objective is its roster's true cost.
+    """
+    terms = []
+    for kind in fair.kinds(problem):
+        counts: dict[str, cp_model.LinearExprT] = {}
+        most: dict[str, int] = {}
+        for a in kind.shares:
+            chosen = [(fair.candidate_count(kind, c), v.shift[a, d, i])
+                      for d, cs in v.candidates[a].items() for i, c in enumerate(cs)]
+            chosen = [(n, x) for n, x in chosen if n]
+            counts[a] = cp_model.LinearExpr.weighted_sum([x for _, x in chosen],
+                                                         [n for n, _ in chosen])
+            most[a] = sum(max((fair.candidate_count(kind, c) for c in cs), default=0)
+                          for cs in v.candidates[a].values())
+        high = sum(most.values())
+        total = model.new_int_var(0, high, f"{kind.name}_total")
+        model.add(total == sum(counts.values()))
+        big = kind.total_share
+        slack, excesses = {}, []
+        for a, count in counts.items():
+            share = kind.shares[a]
+            low_q = -(share * high) // big - 1
+            quotient = model.new_int_var(low_q, most[a] + 1, f"{kind.name}_q[{a}]")
+            model.add_division_equality(quotient, big * count - share * total + big - 1, big)
+            over = model.new_int_var(0, most[a] + 1, f"{kind.name}[{a}]")
+            model.add_max_equality(over, [0, quotient])
+            slack[a, 0] = over
+            excesses.append(over)
+
+        def count(problem: Problem, roster: Roster, kind=kind) -> dict[str, tuple[int, ...]]:
+            return fair.excesses(problem, roster, kind)
+
+        terms.append(SoftTerm(kind.name, kind.weight * sum(excesses), count, slack))
+    return terms
+
+
+def block_switches(model: cp_model.CpModel, problem: Problem, v: Variables) -> list[SoftTerm]:
+    """Direct switches of queue inside a shift, each `switch_weight` (`scheduler.switches`).
+
+    Per agent and interval t, `switch` is 1 exactly when the agent works some queue at t-1
+    and another at t: at least y[q,t] + sum of the other queues at t-1 - 1, at most the work
+    at t and at t-1, and at most 2 - y[q,t] - y[q,t-1] (no switch staying on q).
+    """
+    agents = switching_agents(problem)
+    if not agents:
+        return []
+    terms, weights, slack = [], [], {}
+    for agent in agents:
+        a = agent.key
+        for t in v.agent_intervals(a):
+            now, before = v.agent_activities(a, t), v.agent_activities(a, t - 1)
+            if not now or not before or (len(now) == 1 and set(now) == set(before)):
+                continue
+            switch = model.new_bool_var(f"switch[{a},{t}]")
+            for q, y in now.items():
+                others = [z for p, z in before.items() if p != q]
+                if others:
+                    model.add(switch >= y + sum(others) - 1)
+                if q in before:
+                    model.add(switch <= 2 - y - before[q])
+            model.add(switch <= sum(now.values()))
+            model.add(switch <= sum(before.values()))
+            terms.append(switch)
+            weights.append(agent.shift_rule.switch_weight)
+            slack[a, t] = switch
+    expression = cp_model.LinearExpr.weighted_sum(terms, weights)
+    return [SoftTerm("block_switches", expression, switch_marks, slack)]
+
+
 SoftRule = Callable[[cp_model.CpModel, Problem, Variables], SoftTerm]
 
 SOFT_TERMS: tuple[SoftRule, ...] = (understaffing, overstaffing, off_queue, shift_cost)
+# rules giving a list of terms: none, one, or one per kind (fairness)
+SOFT_TERM_LISTS = (block_switches, fairness)

@@ -33,9 +33,11 @@ from ortools.graph.python import min_cost_flow
 
 from scheduler.aggregate import Group, Plan, group_agents, solve_aggregate
 from scheduler.candidates import Candidate
+from scheduler.coffee import place_coffee
 from scheduler.costs import has_pay, interval_pay
 from scheduler.domain import Activity, Agent, Break, Problem, Roster, Shift
 from scheduler.greedy import greedy_roster
+from scheduler.objective import soft_penalties
 from scheduler.penalties import OFF_QUEUE_WEIGHT
 
 IDLE = -1  # working, on no queue (back-office time)
@@ -412,7 +414,10 @@ def _plan_roster(
     report(state)
     _local_search(state, began + time_limit_seconds, random.Random(seed), report, stopped)
     report(state)
-    return _roster(state), state.parts()
+    # coffee breaks last: each at the moment in its window where the others' coverage
+    # misses the agent least; the parts are then counted from the finished roster
+    roster = place_coffee(problem, _roster(state))
+    return roster, soft_penalties(problem, roster)
 
 
 GREEDY_COMPARE_MAX_AGENTS = 100  # the greedy start takes about 7 s for 70 agents
@@ -433,8 +438,9 @@ def _load(state: _State, roster: Roster) -> None:
         if c is None:
             continue
         queues = [IDLE] * (end - start)
-        s = grid.index_of(shift.breaks[0].start) if shift.breaks else None
-        for b in shift.breaks:
+        meals = [b for b in shift.breaks if b.kind != "coffee"]  # coffee: placed again last
+        s = grid.index_of(meals[0].start) if meals else None
+        for b in meals:
             for t in range(grid.index_of(b.start), grid.index_of(b.end)):
                 queues[t - start] = NOT_WORKING
         local = {state.queue_keys[q]: i for i, q in enumerate(a.skills)}

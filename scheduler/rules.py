@@ -37,6 +37,28 @@ def meal_break(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
             model.add_bool_or([x for c, x in with_break if s in c.break_starts]).only_enforce_if(b)
 
 
+def coffee_breaks(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
+    """The chosen shift gets one paid coffee break inside each of its coffee windows.
+
+    The windows of a shift do not overlap (`ShiftRule` checks), so "as many breaks as
+    windows, at least one in each" is exactly one in each. Coffee breaks count among the
+    breaks of `one_queue_per_working_interval`, which keeps them off the queues and apart
+    from the meal break.
+    """
+    for a, d in v.works:
+        starts = v.day_coffee_starts(a, d)
+        if not starts:
+            continue
+        chosen = v.day_candidates(a, d)
+        model.add(sum(starts.values()) == sum(len(c.coffee_windows) * x for c, x in chosen))
+        for s, b in starts.items():
+            model.add_bool_or([x for c, x in chosen
+                               if any(s in w for w in c.coffee_windows)]).only_enforce_if(b)
+        for c, x in chosen:
+            for window in c.coffee_windows:
+                model.add(sum(starts[s] for s in window) >= 1).only_enforce_if(x)
+
+
 def one_queue_per_working_interval(
     model: cp_model.CpModel, problem: Problem, v: Variables
 ) -> None:
@@ -231,6 +253,7 @@ def week_bounds(problem: Problem, agent_key: str, days: list[int]) -> tuple[int,
 HARD_RULES: tuple[HardRule, ...] = (
     one_shift_per_day,
     meal_break,
+    coffee_breaks,
     one_queue_per_working_interval,
     daily_rest,
     weekly_paid_minutes,

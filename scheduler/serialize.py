@@ -21,6 +21,7 @@ from scheduler.domain import (
     Break,
     Contract,
     DayDemand,
+    Fairness,
     PayRates,
     Premium,
     Problem,
@@ -91,6 +92,9 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             {**dataclasses.asdict(demand), "day": demand.day.isoformat()}
             for demand in problem.day_demand
         ],
+        "fairness": {**dataclasses.asdict(problem.fairness),
+                     "evening_minutes": list(problem.fairness.evening_minutes),
+                     "night_minutes": list(problem.fairness.night_minutes)},
     }
 
 
@@ -141,6 +145,7 @@ def _rule_to_json(rule: ShiftRule) -> dict[str, Any]:
     values = dataclasses.asdict(rule)
     values["lengths_minutes"] = list(rule.lengths_minutes)
     values["meal_break_window_minutes"] = list(rule.meal_break_window_minutes)
+    values["coffee_break_window_minutes"] = list(rule.coffee_break_window_minutes)
     values["shift_types"] = [
         {**dataclasses.asdict(t), "lengths_minutes": list(t.lengths_minutes),
          "not_followed_by": list(t.not_followed_by)}
@@ -237,9 +242,10 @@ def problem_from_json(data: Any) -> Problem:
         _day_demand(item, f"day_demand[{i}]")
         for i, item in enumerate(_array(doc.get("day_demand", []), "day_demand"))
     )
+    fairness = _record(Fairness, doc.get("fairness", {}), "fairness")
     return _guard("problem", lambda: Problem(
         grid, queues, agents, requirement, is_open, holidays, fixed_before=fixed,
-        workload=workload, committed=committed, day_demand=day_demand,
+        workload=workload, committed=committed, day_demand=day_demand, fairness=fairness,
     ))
 
 

@@ -20,7 +20,13 @@ from scheduler.explain import explain_infeasible
 from scheduler.greedy import greedy_roster
 from scheduler.lower_bound import lp_bound
 from scheduler.objective import soft_penalties
-from scheduler.penalties import CHANGE_WEIGHT, SOFT_TERMS, changes, commitments
+from scheduler.penalties import (
+    CHANGE_WEIGHT,
+    SOFT_TERM_LISTS,
+    SOFT_TERMS,
+    changes,
+    commitments,
+)
 from scheduler.plan import plan_roster
 from scheduler.rules import HARD_RULES, week_bounds
 from scheduler.validate import validate
@@ -91,6 +97,7 @@ def solve(
     for add in (*HARD_RULES, *DAY_RULES):
         add(model, problem, v)
     terms = [term(model, problem, v) for term in SOFT_TERMS] + day_terms(model, problem, v)
+    terms += [term for rule in SOFT_TERM_LISTS for term in rule(model, problem, v)]
     terms += deferred_work(model, problem, v)  # email's cumulative workload, when given
     if problem.committed:
         terms.append(commitments(model, problem, v))

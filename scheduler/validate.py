@@ -110,7 +110,39 @@ def _shift_rules(problem: Problem, agent: Agent, shift: Shift) -> list[Violation
             add("break_outside_shift", f"break {_clock(grid, b.start)}-{_clock(grid, b.end)} is "
                                        f"not inside the shift")
     found.extend(_meal_break(grid, agent, shift))
+    found.extend(_coffee_breaks(grid, agent, shift))
+    ordered = sorted(shift.breaks, key=lambda b: b.start)
+    if any(b.start < a.end for a, b in zip(ordered, ordered[1:], strict=False)):
+        add("break_overlap", "two breaks overlap")
     return found
+
+
+def _coffee_breaks(grid: Grid, agent: Agent, shift: Shift) -> list[Violation]:
+    """One paid coffee break of full length inside each coffee window of the shift."""
+    rule = agent.shift_rule
+    need = rule.coffee_breaks(shift.length_minutes, grid.interval_minutes)
+    coffee = sorted((b for b in shift.breaks if b.kind == "coffee"), key=lambda b: b.start)
+
+    def wrong(message: str) -> list[Violation]:
+        return [Violation("coffee_break", agent.key, shift.day, message)]
+
+    if len(coffee) != need:
+        return wrong(f"a {shift.length_minutes}-min shift needs {need} paid coffee break"
+                     f"{'s' if need != 1 else ''}, has {len(coffee)}")
+    for k, b in enumerate(coffee):
+        minutes = (b.end - b.start) / timedelta(minutes=1)
+        after = (b.start - shift.start) / timedelta(minutes=1)
+        low, high = rule.coffee_window(k)
+        if not b.paid:
+            return wrong(f"coffee break {_clock(grid, b.start)} is unpaid; coffee breaks are "
+                         "paid working time")
+        if minutes < rule.coffee_break_minutes:
+            return wrong(f"coffee break {_clock(grid, b.start)} lasts {minutes:.0f} min, less "
+                         f"than {rule.coffee_break_minutes}")
+        if not low <= after <= high:
+            return wrong(f"coffee break {k + 1} starts {after:.0f} min into the shift, not "
+                         f"{low}-{high} min")
+    return []
 
 
 def _meal_break(grid: Grid, agent: Agent, shift: Shift) -> list[Violation]:
@@ -156,7 +188,7 @@ def _activities(problem: Problem, agent: Agent, shift: Shift) -> list[Violation]
         elif not all(problem.is_open[act.queue][t] for t in range(a0, a1)):
             add("queue_open", f"works {span} while the queue is closed")
         if resting & set(range(a0, a1)):
-            add("activity_during_break", f"activity {span} overlaps the meal break")
+            add("activity_during_break", f"activity {span} overlaps a break")
         busy.update(range(a0, a1))
     if any(count > 1 for count in busy.values()):
         add("activity_overlap", "two activities at the same time")

@@ -16,6 +16,7 @@ class Variables:
     - `shift[agent, day, i]`: the agent works candidate i of that day;
     - `works[agent, day]`: the agent works some shift that day (implied by any `shift`);
     - `break_start[agent, day, t]`: the day's meal break starts in interval t;
+    - `coffee_start[agent, day, t]`: one of the day's paid coffee breaks starts in interval t;
     - `activity[agent, queue, t]`: the agent works the queue in interval t, created only for
       certified queues that are open at t inside some candidate shift of the agent.
     """
@@ -28,6 +29,7 @@ class Variables:
         self.shift: dict[tuple[str, int, int], cp_model.IntVar] = {}
         self.works: dict[tuple[str, int], cp_model.IntVar] = {}
         self.break_start: dict[tuple[str, int, int], cp_model.IntVar] = {}
+        self.coffee_start: dict[tuple[str, int, int], cp_model.IntVar] = {}
         self.activity: dict[tuple[str, str, int], cp_model.IntVar] = {}
         # set by the weekly_rest rule: the agent's weekly rest lies around day d (a day off)
         self.weekly_rest: dict[tuple[str, int], cp_model.IntVar] = {}
@@ -56,6 +58,14 @@ class Variables:
                         self.break_start[a, d, s] = b
                         for t in range(s, s + c.break_intervals):
                             self._breaking[a, t].append(b)
+                for s in sorted({s for w in c.coffee_windows for s in w}):
+                    if (a, d, s) not in self.coffee_start:
+                        b = self.model.new_bool_var(f"coffee[{a},{d},{s}]")
+                        self.coffee_start[a, d, s] = b
+                        # a coffee break is a break too: no queue then, and no overlap with
+                        # the meal break (one_queue_per_working_interval sees both)
+                        for t in range(s, s + c.coffee_intervals):
+                            self._breaking[a, t].append(b)
             # `works` implies some shift: together with the implications above, works == any x.
             self.model.add_bool_or([self.shift[a, d, i] for i in range(len(candidates))])\
                 .only_enforce_if(works)
@@ -76,6 +86,11 @@ class Variables:
         starts = {s for c in self.candidates[agent][day] for s in c.break_starts}
         return {s: self.break_start[agent, day, s] for s in sorted(starts)}
 
+    def day_coffee_starts(self, agent: str, day: int) -> dict[int, cp_model.IntVar]:
+        """Coffee-break start variables of an agent's day, keyed by interval."""
+        starts = {s for c in self.candidates[agent][day] for w in c.coffee_windows for s in w}
+        return {s: self.coffee_start[agent, day, s] for s in sorted(starts)}
+
     def agent_intervals(self, agent: str) -> list[int]:
         """Intervals some candidate shift of the agent covers, in order."""
         return sorted({t for c in self._all(agent) for t in range(c.start, c.end)})
@@ -89,7 +104,7 @@ class Variables:
         return sum(self._covering.get((agent, t), []))
 
     def on_break(self, agent: str, t: int) -> cp_model.LinearExprT:
-        """1 when the agent is on a meal break in interval t."""
+        """1 when the agent is on a meal or coffee break in interval t."""
         return sum(self._breaking.get((agent, t), []))
 
     def agent_activities(self, agent: str, t: int) -> dict[str, cp_model.IntVar]:
@@ -103,12 +118,15 @@ class Variables:
     def hint(self, roster: Roster) -> None:
         """Hint the solver with a previous roster's shifts, breaks and activities."""
         grid = self.problem.grid
-        shifts, breaks, activities = set(), set(), set()
+        shifts, breaks, coffee, activities = set(), set(), set(), set()
         for shift in roster.shifts:
             try:
                 shifts.add((shift.agent, grid.index_of(shift.start), grid.index_of(shift.end),
                             shift.shift_type))
-                breaks.update((shift.agent, grid.index_of(b.start)) for b in shift.breaks)
+                breaks.update((shift.agent, grid.index_of(b.start)) for b in shift.breaks
+                              if b.kind != "coffee")
+                coffee.update((shift.agent, grid.index_of(b.start)) for b in shift.breaks
+                              if b.kind == "coffee")
                 for act in shift.activities:
                     for t in range(grid.index_of(act.start), grid.index_of(act.end)):
                         activities.add((shift.agent, act.queue, t))
@@ -126,6 +144,8 @@ class Variables:
         self._hint_weekly_rest({(a, start, end) for a, start, end, _ in shifts})
         for (a, _, s), b in self.break_start.items():
             self.model.add_hint(b, (a, s) in breaks)
+        for (a, _, s), b in self.coffee_start.items():
+            self.model.add_hint(b, (a, s) in coffee)
         for key, y in self.activity.items():
             self.model.add_hint(y, key in activities)
 
@@ -180,6 +200,15 @@ class Variables:
                 for s in starts[:1]
             )
             resting = {t for s in starts[:1] for t in range(s, s + c.break_intervals)}
+            coffee = [s for s in sorted({s for w in c.coffee_windows for s in w})
+                      if solver.boolean_value(self.coffee_start[a, d, s])]
+            breaks += tuple(
+                Break(grid.interval_start(s), grid.interval_start(s + c.coffee_intervals),
+                      kind="coffee", paid=True)
+                for s in coffee
+            )
+            breaks = tuple(sorted(breaks, key=lambda b: b.start))
+            resting |= {t for s in coffee for t in range(s, s + c.coffee_intervals)}
             shifts.append(
                 Shift(
                     agent=a,
