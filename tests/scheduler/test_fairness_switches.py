@@ -12,7 +12,7 @@ from scheduler.objective import soft_penalties
 from scheduler.solve import solve
 
 
-def _weekend_problem(fairness: Fairness = Fairness()):
+def _weekend_problem(fairness: Fairness | None = None):
     """Two agents alike but for pay, Saturday and Sunday, one 4-h shift needed 08-12 each day.
 
     a1 costs 1 an hour and a2 2, so without fairness both shifts go to a1 (8 against 12).
@@ -21,7 +21,8 @@ def _weekend_problem(fairness: Fairness = Fairness()):
                               latest_start_minute=8 * 60, contract={"pay": PayRates(rate)})
                    for k, rate in (("a1", 1.0), ("a2", 2.0)))
     saturday = replace(make_problem(agents, days=2, need={"q1": hours(8, 12)},
-                                    start_day=MONDAY.replace(day=8)), fairness=fairness)
+                                    start_day=MONDAY.replace(day=8)),
+                       fairness=fairness or Fairness())
     return saturday
 
 
