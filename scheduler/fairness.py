@@ -3,17 +3,17 @@
 For each kind of unsocial time (`Problem.fairness`), every agent who could work some of it
 (a candidate shift on a weekend day, or touching the evening or night window) has a fair
 share of the total the roster gives all such agents: the total times their contract's
-maximum minutes per week over the sum of those maxima. The penalty counts, per agent, the
-shifts (weekends) or intervals (evenings, nights) above that share, rounded up, times the
-kind's weight:
+maximum minutes per week over the sum of those maxima, rounded up (with 23 weekend shifts
+for 41 such agents, one each is everybody's share). The penalty counts, per agent, the
+shifts (weekends) or intervals (evenings, nights) above that share, times the kind's weight:
 
-    excess_a = max(0, ceil(count_a - h_a * total / H)),  H = sum of h over the agents
+    excess_a = max(0, count_a - ceil(h_a * total / H)),  H = sum of h over the agents
 
-which is linear for CP-SAT once `total` is one variable: H * count_a - h_a * total is an
-integer expression, and excess_a is its rounded-up quotient by H, floored at zero (one
-division and one max per agent and kind). Two identical agents sharing two weekend shifts
-pay nothing with one each and one weight with both on one agent. An agent alone in a kind
-can never be above their share, so a kind with fewer than two such agents is left out.
+which is linear for CP-SAT once `total` is one variable: the share is the integer quotient
+(h_a * total + H - 1) / H, and the excess a max of two linear terms (one division and one
+max per agent and kind). Two identical agents sharing two weekend shifts pay nothing with
+one each and one weight with both on one agent. An agent alone in a kind can never be above
+their share, so a kind with fewer than two such agents is left out.
 """
 
 from __future__ import annotations
@@ -91,9 +91,14 @@ def candidate_count(kind: Kind, c: Candidate) -> int:
     return kind.count(c.day, c.start, c.end)
 
 
+def fair_share(share: int, total: int, total_share: int) -> int:
+    """An agent's share of a total, pro rata and rounded up: ceil(share * total / H)."""
+    return -(-(share * total) // total_share)
+
+
 def excess(count: int, share: int, total: int, total_share: int) -> int:
-    """Shifts or intervals above the fair share, rounded up: max(0, ceil(count - share*total/H))."""
-    return max(0, -((share * total - total_share * count) // total_share))
+    """Shifts or intervals above the fair share: max(0, count - ceil(share * total / H))."""
+    return max(0, count - fair_share(share, total, total_share))
 
 
 def shift_count(problem: Problem, kind: Kind, shift: Shift) -> int:

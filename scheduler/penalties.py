@@ -211,8 +211,9 @@ def fairness(model: cp_model.CpModel, problem: Problem, v: Variables) -> list[So
     """Weekends, evenings and nights above each agent's pro-rata share (`scheduler.fairness`).
 
     One term per kind the problem weighs. Per kind, `total` is one variable (the sum over
-    eligible agents), and each agent's excess is max(0, ceil((H * count - h * total) / H)),
-    set equal, not just bounded, so every solution's objective is its roster's true cost.
+    eligible agents), the agent's share is (h * total + H - 1) / H and the excess
+    max(0, count - share), both set equal, not just bounded, so every solution's objective
+    is its roster's true cost.
     """
     terms = []
     for kind in fair.kinds(problem):
@@ -233,11 +234,10 @@ def fairness(model: cp_model.CpModel, problem: Problem, v: Variables) -> list[So
         slack, excesses = {}, []
         for a, count in counts.items():
             share = kind.shares[a]
-            low_q = -(share * high) // big - 1
-            quotient = model.new_int_var(low_q, most[a] + 1, f"{kind.name}_q[{a}]")
-            model.add_division_equality(quotient, big * count - share * total + big - 1, big)
-            over = model.new_int_var(0, most[a] + 1, f"{kind.name}[{a}]")
-            model.add_max_equality(over, [0, quotient])
+            allowance = model.new_int_var(0, -(-share * high // big), f"{kind.name}_share[{a}]")
+            model.add_division_equality(allowance, share * total + big - 1, big)
+            over = model.new_int_var(0, most[a], f"{kind.name}[{a}]")
+            model.add_max_equality(over, [0, count - allowance])
             slack[a, 0] = over
             excesses.append(over)
 

@@ -36,6 +36,8 @@ from scheduler.candidates import Candidate
 from scheduler.coffee import place_coffee
 from scheduler.costs import has_pay, interval_pay
 from scheduler.domain import Activity, Agent, Break, Problem, Roster, Shift
+from scheduler.fair_swaps import fair_swaps
+from scheduler.fairness import kinds as fairness_kinds
 from scheduler.greedy import greedy_roster
 from scheduler.objective import soft_penalties
 from scheduler.penalties import OFF_QUEUE_WEIGHT
@@ -412,12 +414,22 @@ def _plan_roster(
         if other.objective() < state.objective():
             state = other
     report(state)
-    _local_search(state, began + time_limit_seconds, random.Random(seed), report, stopped)
+    reserve = FAIR_SWAP_SHARE * time_limit_seconds if fairness_kinds(problem) else 0.0
+    _local_search(state, began + time_limit_seconds - reserve, random.Random(seed), report,
+                  stopped)
     report(state)
     # coffee breaks last: each at the moment in its window where the others' coverage
     # misses the agent least; the parts are then counted from the finished roster
     roster = place_coffee(problem, _roster(state))
+    # then weekends, evenings and nights spread by day trades between look-alike agents,
+    # which change nothing else (the search above does not weigh fairness)
+    members = [[a.key for a in g.agents] for g in groups]
+    roster = fair_swaps(problem, roster, members,
+                        deadline=max(began + time_limit_seconds, time.monotonic() + 0.5))
     return roster, soft_penalties(problem, roster)
+
+
+FAIR_SWAP_SHARE = 0.05  # of the time limit, kept for the fairness trades when they apply
 
 
 GREEDY_COMPARE_MAX_AGENTS = 100  # the greedy start takes about 7 s for 70 agents
