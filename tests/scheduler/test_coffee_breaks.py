@@ -8,7 +8,10 @@ from datetime import timedelta
 from tiny_instances import assert_valid, hours, make_agent, make_problem
 
 from scheduler.domain import Roster, ShiftRule
+from scheduler.greedy import greedy_roster
+from scheduler.lower_bound import lp_bound
 from scheduler.objective import soft_penalties
+from scheduler.plan import plan_roster
 from scheduler.solve import solve
 from scheduler.validate import validate
 
@@ -69,3 +72,25 @@ def test_no_coffee_breaks_on_a_coarse_grid_or_when_turned_off():
     assert rule.coffee_breaks(480, 15) == 2 and rule.coffee_breaks(300, 15) == 1
     assert rule.coffee_breaks(480, 30) == 0  # a 15-min break does not fit a 30-min interval
     assert replace(rule, coffee_break_every_minutes=0).coffee_breaks(480, 15) == 0
+
+
+def test_lp_bound_counts_coffee_breaks_and_stays_below_the_optimum():
+    # the one agent's shift is fixed 08-16: 4 meal and 2 coffee intervals are short for sure
+    problem = _one_day_shift()
+    result = solve(problem, time_limit_seconds=5, num_workers=1)
+    bound = lp_bound(problem)
+    assert bound.value == result.objective == 100 * 6  # without coffee in the LP: 400
+
+
+def test_planner_and_greedy_place_coffee_breaks_validly():
+    agents = tuple(make_agent(k, skills=("q1", "q2"), lengths_minutes=(480,),
+                              min_activity_minutes=60) for k in ("a1", "a2", "a3"))
+    problem = make_problem(agents, queues=("q1", "q2"), days=2, interval_minutes=15,
+                           need={"q1": hours(8, 16), "q2": hours(10, 20, 2)},
+                           clients={"q2": "globex"})
+    planned, parts = plan_roster(problem, time_limit_seconds=1)
+    assert parts == soft_penalties(problem, planned)
+    for roster in (greedy_roster(problem), planned):
+        assert roster.shifts and validate(problem, roster) == []
+        for shift in roster.shifts:
+            assert sum(b.kind == "coffee" for b in shift.breaks) == 2
