@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from tests.web.conftest import user_of
+from tests.web.test_end_to_end import _password
 from web import models as m
 from web.planning import grid_of
 from web.reports import shift_views
@@ -33,3 +35,27 @@ def test_a_shift_part_off_queue_shows_back_office_work(session, planned) -> None
     (view,) = shift_views(session, roster, [agent.id])[agent.id]
     assert [b.kind for b in view.blocks] == ["work", "back_office"]
     assert view.blocks[1].start.hour == 11 and view.blocks[1].end.hour == 12
+
+
+def test_a_paid_coffee_break_shows_like_a_meal_break_and_stays_paid(client, auth, session,
+                                                                    planned) -> None:  # noqa: ANN001
+    """An agent's shift page lists a coffee break with its times; paid hours keep it."""
+    shift = session.exec(select(m.Shift).where(m.Shift.roster_id == planned.roster_id)
+                         .order_by(m.Shift.start)).first()
+    roster = session.get(m.Roster, planned.roster_id)
+    (before,) = [v for v in shift_views(session, roster, [shift.agent_id])[shift.agent_id]
+                 if v.day == shift.day]
+    start = shift.start + timedelta(minutes=60)
+    session.add(m.Break(shift_id=shift.id, start=start, end=start + timedelta(minutes=15),
+                        kind="coffee", paid=True))
+    session.commit()
+    (after,) = [v for v in shift_views(session, roster, [shift.agent_id])[shift.agent_id]
+                if v.day == shift.day]
+    assert "coffee" in [b.kind for b in after.blocks]
+    assert after.paid_minutes == before.paid_minutes  # paid working time
+    coffee = next(b for b in after.blocks if b.kind == "coffee")
+    user = user_of(session, "coordinator")
+    auth.login(user.username, _password(planned, user.username))
+    agent = session.get(m.Agent, shift.agent_id)
+    page = client.get(f"/agents/{agent.key}/shifts").get_data(as_text=True)
+    assert f"{coffee.start:%H:%M}–{coffee.end:%H:%M}</time>\n        coffee break" in page
