@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from ortools.linear_solver import pywraplp
 
 from scheduler.candidates import Candidate
+from scheduler.coffee import place_coffee
 from scheduler.domain import Break, Problem, Roster, Shift
 from scheduler.patterns import DayPatterns, Pattern
 
@@ -510,7 +511,9 @@ class Search:
                 shifts.append(Shift(agent.key, grid.day_list[d], grid.interval_start(c.start),
                                     grid.interval_start(c.end), breaks,
                                     shift_type=c.shift_type))
-        return Roster(tuple(sorted(shifts, key=lambda s: (s.agent, s.start))))
+        # paid coffee breaks (fine grids only) change no day-level term: placed afterwards
+        return place_coffee(self.problem,
+                            Roster(tuple(sorted(shifts, key=lambda s: (s.agent, s.start)))))
 
 
 def branch_and_price(problem: Problem, candidates, *, deadline: float,

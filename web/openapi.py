@@ -96,7 +96,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "start": INSTANT,
             "end": INSTANT,
-            "kind": {"type": "string", "description": "e.g. meal"},
+            "kind": {"type": "string", "description": "meal or coffee"},
             "paid": {"type": "boolean"},
         }
     ),
