@@ -2,9 +2,10 @@
 
 Two agents with the same skills, shift rule, contract and time off (one LP group,
 `scheduler.aggregate.group_agents`) can trade a day's shifts without changing coverage, pay
-or switches: only the fairness terms (`scheduler.fairness`) and each agent's own rules move.
-The LP planner calls this last; a trade is kept when it lowers the fairness penalty and both
-agents' shifts still pass the validator.
+or switches (agents with shift requests are left out): only the fairness terms
+(`scheduler.fairness`) and each agent's own rules move. The LP planner calls this last; a
+trade is kept when it lowers the fairness penalty and both agents' shifts still pass the
+validator.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def fair_swaps(problem: Problem, roster: Roster, groups: list[list[str]], *,
         by_agent_day = trial
         return True
 
+    # an agent's own shift requests would make a trade cost something else: leave them be
+    groups = [[k for k in members if not agents[k].shift_requests] for members in groups]
     improved = True
     while improved and time.monotonic() < deadline:
         improved = False

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from tiny_instances import MONDAY, assert_valid, hours, make_agent, make_problem
 
 from scheduler.domain import NO_FAIRNESS, Activity, Fairness, PayRates, Roster, Shift
+from scheduler.fair_swaps import fair_swaps
 from scheduler.fairness import excess
 from scheduler.objective import soft_penalties
 from scheduler.solve import solve
+from scheduler.validate import validate
 
 
 def _weekend_problem(fairness: Fairness | None = None):
@@ -111,4 +114,23 @@ def test_switches_are_avoided_when_coverage_is_equal():
     assert result.penalties["block_switches"] == 0
     (shift,) = result.roster.shifts
     assert len({a.queue for a in shift.activities}) == 1
-    assert isinstance(shift, Shift)
+
+
+def test_planner_day_trades_spread_weekends_and_change_nothing_else():
+    agents = tuple(make_agent(k, lengths_minutes=(240,)) for k in ("a1", "a2"))
+    problem = make_problem(agents, days=7, need={"q1": hours(8, 12)})
+    grid, at = problem.grid, problem.grid.interval_start
+
+    def shift(agent: str, d: int) -> Shift:
+        first = grid.local_time_index(d, 8 * 60)
+        return Shift(agent, grid.day_list[d], at(first), at(first + 4),
+                     activities=(Activity("q1", at(first), at(first + 4)),))
+
+    unfair = Roster((shift("a1", 5), shift("a1", 6), shift("a2", 0), shift("a2", 1)))
+    before = soft_penalties(problem, unfair)
+    assert before["fair_weekends"] == 10  # a1 has both weekend shifts, a share of one
+    traded = fair_swaps(problem, unfair, [["a1", "a2"]], deadline=time.monotonic() + 5)
+    after = soft_penalties(problem, traded)
+    assert after["fair_weekends"] == 0 and validate(problem, traded) == []
+    assert {k: v for k, v in after.items() if not k.startswith("fair_")} == \
+        {k: v for k, v in before.items() if not k.startswith("fair_")}

@@ -12,7 +12,7 @@ from tiny_instances import MONDAY, hours, local, make_agent, make_problem
 
 from scheduler import cli
 from scheduler.bench import synthetic_problem
-from scheduler.domain import Activity, Break, Roster, Shift
+from scheduler.domain import Activity, Break, Fairness, Roster, Shift
 from scheduler.serialize import (
     SchemaError,
     problem_from_json,
@@ -139,3 +139,27 @@ def test_bad_json_is_one_line_exit_2(tmp_path, capsys):
                  "--roster", str(broken)) == 2
     err = capsys.readouterr().err
     assert err.startswith("vuoro validate: error:") and err.count("\n") == 1
+
+
+def test_coffee_breaks_fairness_and_switch_weight_round_trip_with_finnish_defaults():
+    base = tiny_problem()
+    agent = base.agents[0]
+    rule = replace(agent.shift_rule, coffee_break_minutes=10, coffee_break_every_minutes=180,
+                   coffee_break_window_minutes=(30, 120), switch_weight=4)
+    problem = replace(base, agents=tuple(replace(a, shift_rule=rule) for a in base.agents),
+                      fairness=Fairness(weekend_weight=3, evening_minutes=(17 * 60, 22 * 60)))
+    back = problem_from_json(json.loads(json.dumps(problem_to_json(problem))))
+    assert back.agents[0].shift_rule == rule and back.fairness == problem.fairness
+    # left out, they take the Finnish defaults: 15 min per 4 h, weekends/evenings/nights
+    document = problem_to_json(base)
+    del document["fairness"]
+    for item in document["shift_rules"]:
+        for key in ("coffee_break_minutes", "coffee_break_every_minutes",
+                    "coffee_break_window_minutes", "switch_weight"):
+            del item[key]
+    defaults = problem_from_json(document)
+    assert defaults.fairness == Fairness() and defaults.fairness.night_minutes == (1380, 360)
+    assert defaults.agents[0].shift_rule.coffee_breaks(480, 15) == 2
+    document["fairness"] = {"weekend_wieght": 5}
+    with pytest.raises(SchemaError, match="fairness: unknown fields"):
+        problem_from_json(document)
