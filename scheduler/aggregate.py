@@ -15,7 +15,10 @@ roster's objective (`scheduler.lower_bound`), and its solution is a plan that
 Meal breaks come in two forms: `patterns=True` gives every (shift, break start) pair its own
 column, exact and tighter; `patterns=False` counts breaks per start interval, bounded by the
 shifts whose window allows that start, which is a slightly weaker relaxation with about a
-third of the columns (a faster LP for planning).
+third of the columns (a faster LP for planning). Paid coffee breaks (grids of 15 min or
+finer) are always counted that second way: per start interval, as many as the chosen shifts
+have, each start bounded by the shifts whose coffee windows allow it; their intervals are off
+the queues and, being paid breaks, not back-office time.
 """
 
 from __future__ import annotations

@@ -9,7 +9,10 @@ pay; the
 LP keeps the group sums of each agent's availability, weekly contract bounds, consecutive-days
 limit and weekly day off, and drops rules that bind single agents (daily rest, minimum
 activity block, rest after the published roster) and the other soft terms, which are never
-negative. Dropping constraints and nonnegative terms can only lower the optimum.
+negative (fairness, block switches among them). Dropping constraints and nonnegative terms
+can only lower the optimum. Paid coffee breaks are kept, pooled per start interval: a
+roster's coffee intervals are neither on a queue nor back-office time, so an LP that left
+them out would charge them as back-office time and could rise above a roster's objective.
 """
 
 from __future__ import annotations
