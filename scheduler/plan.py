@@ -226,9 +226,12 @@ class _State:
         span = gain[:, c.start:c.end]
         starts = c.break_starts if c.needs_break else (None,)
         best = (-math.inf, None, [])
+        best_gain = span.max(axis=0) if c.coffee_windows else None  # coffee: fine grids
         for s in starts:
             resting = set() if s is None else set(range(s - c.start, s - c.start +
                                                            c.break_intervals))
+            if best_gain is not None:
+                resting |= _coffee_offsets(c, s, best_gain)
             value, queues = _sequence(span, resting, a.least, a.client_of)
             value -= _pay_of(a, _Assigned(c, s, queues))
             if value > best[0]:
@@ -418,8 +421,8 @@ def _plan_roster(
     _local_search(state, began + time_limit_seconds - reserve, random.Random(seed), report,
                   stopped)
     report(state)
-    # coffee breaks last: each at the moment in its window where the others' coverage
-    # misses the agent least; the parts are then counted from the finished roster
+    # coffee breaks are chosen with each shift's queues; a shift left without (no room
+    # beside its meal break) gets them here; the parts are counted from the finished roster
     roster = place_coffee(problem, _roster(state))
     # then weekends, evenings and nights spread by day trades between look-alike agents,
     # which change nothing else (the search above does not weigh fairness)
@@ -450,9 +453,9 @@ def _load(state: _State, roster: Roster) -> None:
         if c is None:
             continue
         queues = [IDLE] * (end - start)
-        meals = [b for b in shift.breaks if b.kind != "coffee"]  # coffee: placed again last
+        meals = [b for b in shift.breaks if b.kind != "coffee"]
         s = grid.index_of(meals[0].start) if meals else None
-        for b in meals:
+        for b in shift.breaks:
             for t in range(grid.index_of(b.start), grid.index_of(b.end)):
                 queues[t - start] = NOT_WORKING
         local = {state.queue_keys[q]: i for i, q in enumerate(a.skills)}
@@ -919,10 +922,29 @@ def _cheapest_break(c: Candidate, per_interval: np.ndarray) -> int | None:
 
 
 def _working(assigned: _Assigned) -> np.ndarray:
-    """Interval indices the shift works (outside its meal break)."""
+    """Interval indices the shift works (outside its meal and coffee breaks)."""
     c, s = assigned.candidate, assigned.break_start
     t = np.arange(c.start, c.end)
+    if len(assigned.queues) == len(t):
+        return t[np.array(assigned.queues) != NOT_WORKING]
     return t if s is None else t[(t < s) | (t >= s + c.break_intervals)]
+
+
+def _coffee_offsets(c: Candidate, meal: int | None, local_value: np.ndarray) -> set[int]:
+    """Offsets in the shift of its paid coffee breaks: in each window the start that loses
+    the least value (`local_value` per interval of the shift), apart from the meal break."""
+    taken = set() if meal is None else set(range(meal - c.start,
+                                                 meal - c.start + c.break_intervals))
+    found: set[int] = set()
+    for window in c.coffee_windows:
+        spans = [range(x - c.start, x - c.start + c.coffee_intervals) for x in window]
+        spans = [r for r in spans if not taken & set(r)]
+        if not spans:
+            continue  # no room beside the meal break: the validator will say so
+        best = min(spans, key=lambda r: (float(local_value[list(r)].sum()), r.start))
+        taken |= set(best)
+        found |= set(best)
+    return found
 
 
 def _profile_weeks(state: _State, plan: Plan, deadline: float, rounds: int = 6) -> None:
@@ -978,6 +1000,9 @@ def _profile_weeks(state: _State, plan: Plan, deadline: float, rounds: int = 6) 
                         if s is not None:
                             queues[s - c.start:s - c.start + c.break_intervals] = \
                                 [NOT_WORKING] * c.break_intervals
+                        if c.coffee_windows:
+                            for k in _coffee_offsets(c, s, per_interval[c.start:c.end]):
+                                queues[k] = NOT_WORKING
                         a.shifts[d] = _Assigned(c, s, queues)
                     moved += 1
                 for d in week:
@@ -996,10 +1021,19 @@ def _roster(state: _State) -> Roster:
         paid = a.agent.shift_rule.meal_break_paid
         for d, assigned in sorted(a.shifts.items()):
             c = assigned.candidate
-            breaks = ()
+            breaks: tuple[Break, ...] = ()
+            meal: range = range(0)
             if assigned.break_start is not None:
                 s = assigned.break_start
+                meal = range(s, s + c.break_intervals)
                 breaks = (Break(at(s), at(s + c.break_intervals), paid=paid),)
+            coffee = [c.start + k for k, q in enumerate(assigned.queues)
+                      if q == NOT_WORKING and c.start + k not in meal]
+            for i in range(0, len(coffee), max(1, c.coffee_intervals)):
+                first = coffee[i]
+                breaks += (Break(at(first), at(first + c.coffee_intervals), kind="coffee",
+                                 paid=True),)
+            breaks = tuple(sorted(breaks, key=lambda b: b.start))
             blocks: list[list[int]] = []  # [queue index, first, end]
             for k, q in enumerate(assigned.queues):
                 t = c.start + k
