@@ -170,6 +170,17 @@ def client_service_level(levels: pd.DataFrame, *, by_day: bool = True) -> pd.Dat
     return _weighted(levels, ["client", "day"] if by_day else ["client"])
 
 
+def _fifo_done(workload: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Work done by the end of each interval, oldest first, never before it arrives."""
+    arrived = np.cumsum(workload)
+    done = np.empty(workload.size)
+    total = 0.0
+    for t in range(workload.size):  # work-conserving: done(t) = min(arrived(t), done(t-1) + cap)
+        total = min(arrived[t], total + capacity[t])
+        done[t] = total
+    return done
+
+
 def deferred_service_level(
     workload_seconds: np.ndarray,
     agents: np.ndarray,
@@ -185,14 +196,8 @@ def deferred_service_level(
     workload = np.clip(np.asarray(workload_seconds, dtype=float), 0.0, None)
     n = workload.size
     due = deferred_due_intervals(np.asarray(is_open, dtype=bool), window_intervals)
-    arrived = np.cumsum(workload)
-    capacity = np.asarray(agents, dtype=float) * seconds_per_agent
-    done = np.empty(n)
-    total = 0.0
-    for t in range(n):  # work-conserving: done(t) = min(arrived(t), done(t-1) + capacity(t))
-        total = min(arrived[t], total + capacity[t])
-        done[t] = total
-    before = arrived - workload  # work queued ahead of each interval's arrivals
+    done = _fifo_done(workload, np.asarray(agents, dtype=float) * seconds_per_agent)
+    before = np.cumsum(workload) - workload  # work queued ahead of each interval's arrivals
     level = np.ones(n)
     busy = workload > 0
     in_period = due < n
@@ -200,6 +205,39 @@ def deferred_service_level(
     finished_by_due = done[np.minimum(due, n - 1)]
     level[pick] = np.clip((finished_by_due[pick] - before[pick]) / workload[pick], 0.0, 1.0)
     return level
+
+
+@dataclass(frozen=True)
+class DeferredBacklog:
+    """Deferred work (seconds of handling) at the end of each interval of one queue."""
+
+    waiting: np.ndarray  # arrived and not yet done
+    overdue: np.ndarray  # past its response window and not yet done (part of waiting)
+
+
+def deferred_backlog(
+    workload_seconds: np.ndarray,
+    agents: np.ndarray,
+    is_open: np.ndarray,
+    window_intervals: int,
+    seconds_per_agent: float,
+) -> DeferredBacklog:
+    """The backlog behind `deferred_service_level`: work waiting and work overdue over time.
+
+    Work arriving in interval i is due by the end of its window's last open interval
+    (`due_intervals`); at the end of interval t, work due by then and not yet done is overdue,
+    whichever order the work is done in. The same FIFO fluid model as the service level.
+    """
+    workload = np.clip(np.asarray(workload_seconds, dtype=float), 0.0, None)
+    n = workload.size
+    due = deferred_due_intervals(np.asarray(is_open, dtype=bool), window_intervals)
+    done = _fifo_done(workload, np.asarray(agents, dtype=float) * seconds_per_agent)
+    due_by = np.cumsum(np.bincount(due[due < n], weights=workload[due < n], minlength=n))
+    def settled(seconds: np.ndarray) -> np.ndarray:  # float sums may leave 1e-12 behind
+        return np.where(seconds > 1e-6, seconds, 0.0)
+
+    return DeferredBacklog(waiting=settled(np.cumsum(workload) - done),
+                           overdue=settled(due_by - done))
 
 
 def _queue_levels(contacts, service_seconds, agents, grid: Grid, answer_seconds: float,

@@ -25,6 +25,7 @@ from web import (
     dashboard,
     forecasting,
     people,
+    queues,
     requirements,
     revisions,
 )
@@ -67,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(people.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(contracts.bp)
+    app.register_blueprint(queues.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(client.bp)
     app.register_blueprint(requirements.bp)

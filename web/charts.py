@@ -23,6 +23,20 @@ def _step_path(values: Sequence[float], x0: float, dx: float, y: callable) -> st
     return " ".join(parts)
 
 
+def _day_marks(starts: Sequence[datetime], left: float, dx: float, top: float, bottom: float,
+               label_y: float) -> list[str]:
+    """A dashed line and a label ("Mon 23.11.") where each day begins."""
+    marks = []
+    for i, start in enumerate(starts):
+        if i == 0 or start.date() != starts[i - 1].date():
+            x = left + i * dx
+            label = f"{WEEKDAYS[start.weekday()]} {start.day}.{start.month}."
+            marks.append(f'<line class="day" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" '
+                         f'y2="{bottom}"/><text class="tick" x="{x + 3:.1f}" '
+                         f'y="{label_y}">{label}</text>')
+    return marks
+
+
 def coverage_svg(
     starts: Sequence[datetime],
     required: Sequence[int],
@@ -64,13 +78,7 @@ def coverage_svg(
         out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" '
                    f'y2="{y(v):.1f}"/><text class="tick" x="{left - 4}" y="{y(v) + 4:.1f}" '
                    f'text-anchor="end">{v}</text>')
-    for i, start in enumerate(starts):
-        if i == 0 or start.date() != starts[i - 1].date():
-            x = left + i * dx
-            label = f"{WEEKDAYS[start.weekday()]} {start.day}.{start.month}."
-            out.append(f'<line class="day" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" '
-                       f'y2="{height - bottom}"/><text class="tick" x="{x + 3:.1f}" '
-                       f'y="{height - 10}">{label}</text>')
+    out += _day_marks(starts, left, dx, top, height - bottom, height - 10)
     out.append(
         f'<text class="legend" x="{left}" y="14">'
         '<tspan class="l-scheduled">■ scheduled</tspan>  '
@@ -200,18 +208,62 @@ def forecast_coverage_svg(
         v = contacts_peak * share
         out.append(f'<text class="tick contacts-tick" x="{width - right + 4}" '
                    f'y="{y_contacts(v) + 4:.1f}">{v:.0f}</text>')
-    for i, start in enumerate(starts):
-        if i == 0 or start.date() != starts[i - 1].date():
-            x = left + i * dx
-            label = f"{WEEKDAYS[start.weekday()]} {start.day}.{start.month}."
-            out.append(f'<line class="day" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" '
-                       f'y2="{height - bottom}"/><text class="tick" x="{x + 3:.1f}" '
-                       f'y="{height - 10}">{label}</text>')
+    out += _day_marks(starts, left, dx, top, height - bottom, height - 10)
     out.append(
         f'<text class="legend" x="{left}" y="14">'
         '<tspan class="l-scheduled">■ scheduled agents</tspan>  '
         '<tspan class="l-required">— required agents</tspan>  '
         '<tspan class="l-contacts">— forecast contacts (right axis)</tspan></text>'
+    )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def backlog_svg(
+    starts: Sequence[datetime],
+    waiting_hours: Sequence[float],
+    overdue_hours: Sequence[float],
+    *,
+    title: str,
+    response_hours: float,
+    width: int = 960,
+    height: int = 200,
+) -> Markup:
+    """Deferred work (email) waiting at each interval's end (filled), the part of it past its
+    response target in red: the backlog's shape over the week, in agent-hours of handling."""
+    left, right, top, bottom = 40, 8, 22, 28
+    n = max(1, len(starts))
+    peak = max([1.0, *waiting_hours])
+    dx = (width - left - right) / n
+    plot_h = height - top - bottom
+
+    def y(v: float) -> float:
+        return top + plot_h - v / peak * plot_h
+
+    def area(values: Sequence[float], css: str) -> str:
+        path = _step_path(values, left, dx, y)
+        return (f'<path class="{css}" d="{path} L{left + n * dx:.1f},{y(0):.1f} '
+                f'L{left:.1f},{y(0):.1f} Z"/>')
+
+    out = [
+        f'<svg class="chart backlog" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    if waiting_hours:
+        out.append(area(waiting_hours, "waiting"))
+    if any(v > 0 for v in overdue_hours):
+        out.append(area(overdue_hours, "overdue"))
+    for share in (0.0, 0.5, 1.0):
+        v = peak * share
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" '
+                   f'y2="{y(v):.1f}"/><text class="tick" x="{left - 4}" y="{y(v) + 4:.1f}" '
+                   f'text-anchor="end">{v:.0f} h</text>')
+    out += _day_marks(starts, left, dx, top, height - bottom, height - 10)
+    out.append(
+        f'<text class="legend" x="{left}" y="14">'
+        '<tspan class="l-waiting">■ work waiting (agent-h)</tspan>  '
+        f'<tspan class="l-short">■ past the {response_hours:g} h response target</tspan></text>'
     )
     out.append("</svg>")
     return Markup("".join(out))

@@ -22,6 +22,7 @@ from web.capacity import (
 from web.charts import forecast_coverage_svg
 from web.clock import helsinki_day, today
 from web.db import request_session
+from web.email_backlog import backlog_charts, email_backlogs
 from web.outlook import client_outlook, upcoming_published
 from web.planning import published_roster
 from web.reports import daily_coverage
@@ -67,6 +68,7 @@ def coverage_page(client_key: str):  # noqa: ANN201
                                             qc.required, title=qc.queue.name)
         for qc in outlook.queues
     }
+    backlogs = email_backlogs(session, roster, outlook.queues)
     end = roster.start_day + timedelta(days=roster.days)
     in_period = [r for r in requests_of(session, client.id)
                  if r.status == "approved" and roster.start_day <= helsinki_day(r.start) < end]
@@ -79,6 +81,8 @@ def coverage_page(client_key: str):  # noqa: ANN201
         outcomes=request_coverage(session, in_period),
         queue_names={qc.queue.id: qc.queue.name for qc in outlook.queues},
         charts=charts,
+        backlogs=backlogs,
+        backlog_charts=backlog_charts(outlook.queues, backlogs),
         daily={d.day: d for d in daily_coverage(outlook.queues)},
         hours_per_interval=roster.interval_minutes / 60,
     )

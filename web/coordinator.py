@@ -27,6 +27,7 @@ from web.charts import coverage_svg
 from web.clock import helsinki_day, today
 from web.compare import published_counterpart
 from web.db import MAX_ID, request_session
+from web.email_backlog import backlog_charts, email_backlogs
 from web.history_import import import_history_csv
 from web.jobs import (
     mark_stale_jobs,
@@ -106,8 +107,10 @@ def coverage_page():  # noqa: ANN201
         )
         for qc in queues
     }
+    backlogs = email_backlogs(request_session(), chosen, queues)
     return render_template(
-        "coordinator/coverage.html", roster=chosen, rosters=rosters, queues=queues, charts=charts
+        "coordinator/coverage.html", roster=chosen, rosters=rosters, queues=queues, charts=charts,
+        backlogs=backlogs, backlog_charts=backlog_charts(queues, backlogs),
     )
 
 

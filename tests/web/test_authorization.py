@@ -88,6 +88,9 @@ ACCESS: dict[str, Access] = {
     "contracts.contract_list": Access(COORDINATORS),
     "contracts.edit_contract": Access(COORDINATORS),
     "contracts.edit_shift_types": Access(COORDINATORS),
+    "queues.queue_list": Access(COORDINATORS),
+    "queues.edit_queue": Access(COORDINATORS),
+    "queues.client_priority": Access(COORDINATORS),
     "forecasting.forecast_page": Access(COORDINATORS),
     "forecasting.withdraw": Access(COORDINATORS),
     "revisions.compare": Access(COORDINATORS),
@@ -123,7 +126,7 @@ TENANT_PARAMETERS = {"agent_key", "client_key", "request_id", "token_id", "time_
                      "day_off_id"}
 # parameters naming coordinator-only data, or no one's
 PLAIN_PARAMETERS = {"roster_id", "job_id", "override_id", "filename", "user_id", "day",
-                    "contract_id", "rule_id"}
+                    "contract_id", "rule_id", "queue_id", "client_id"}
 
 
 @dataclass
@@ -179,7 +182,9 @@ def _world(session: Session) -> World:
              "filename": "vuoro.css", "user_id": other_client_user.id,
              "day": roster.start_day.isoformat(),
              "contract_id": session.exec(select(m.Contract)).first().id,
-             "rule_id": session.exec(select(m.ShiftRule)).first().id}
+             "rule_id": session.exec(select(m.ShiftRule)).first().id,
+             "queue_id": session.exec(select(m.Queue)).first().id,
+             "client_id": other_client.id}
     own = {
         "coordinator": plain | {"agent_key": agents[other_agent.agent_id].key,
                                 "client_key": other_client.key,
