@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session
 
 from scheduler import domain
+from scheduler.coffee import place_coffee
 from scheduler.coverage import overstaffing, shortfall
 from scheduler.validate import Violation, validate
 from web import models as m
@@ -113,6 +114,9 @@ def check_edit(
     current = load_roster(session, roster.id)
     kept = tuple(s for s in current.shifts if not (s.agent == agent_key and s.day == day))
     edited = domain.Roster(kept + ((shift,) if shift is not None else ()))
+    if shift is not None:  # paid coffee breaks where the grid rosters them (15 min or finer)
+        edited = place_coffee(problem, edited)
+        shift = next(s for s in edited.shifts if s.agent == agent_key and s.day == day)
     before = {(v.rule, v.agent, v.day, v.message) for v in validate(problem, current)}
     found = validate(problem, edited)
     return EditCheck(
