@@ -80,6 +80,7 @@ def explain_shortfall(
 ) -> list[Shortfall]:
     """Every run of short intervals per queue, in time order, each with a sentence."""
     missing = count_shortfall(problem, roster)
+    context = _Context(problem, roster)
     found = []
     for queue in problem.queues:
         values = missing[queue.key]
@@ -92,7 +93,7 @@ def explain_shortfall(
             while t < len(values) and values[t] > 0:
                 t += 1
             worst = max(range(first, t), key=lambda i: values[i])
-            reasons = _reasons(problem, roster, queue, worst)
+            reasons = _reasons(context, queue, worst)
             text = (f"{queue_label(queue, client_names)}, {_span(problem, first, t)}, short "
                     f"{values[worst]}: {_sentence(reasons)}")
             found.append(Shortfall(queue.key, first, t, values[worst], text, reasons))
@@ -131,8 +132,39 @@ def _sentence(reasons: Mapping[str, int]) -> str:
     return ", ".join(parts)
 
 
-def _reasons(problem: Problem, roster: Roster, queue: Queue, t: int) -> dict[str, int]:
+@dataclass(frozen=True)
+class _Reach:
+    """Where an agent's candidate shifts could put them: intervals covered, shortest shift."""
+
+    covered: frozenset[int]
+    shortest_paid_minutes: int
+
+
+class _Context:
+    """What explaining one roster looks up again and again, computed once per agent."""
+
+    def __init__(self, problem: Problem, roster: Roster) -> None:
+        self.problem = problem
+        self.shifts: dict[str, list[Shift]] = {}
+        for shift in roster.shifts:
+            self.shifts.setdefault(shift.agent, []).append(shift)
+        self._reach: dict[Agent, _Reach] = {}
+
+    def reach(self, agent: Agent) -> _Reach:
+        """The agent's candidate shifts summed up; agents alike but for name share one."""
+        alike = replace(agent, key="", name="", shift_requests=())  # what candidates depend on
+        found = self._reach.get(alike)
+        if found is None:
+            candidates = [c for cs in agent_candidates(self.problem, agent).values() for c in cs]
+            found = _Reach(frozenset(t for c in candidates for t in range(c.start, c.end)),
+                           min((c.paid_minutes for c in candidates), default=0))
+            self._reach[alike] = found
+        return found
+
+
+def _reasons(context: _Context, queue: Queue, t: int) -> dict[str, int]:
     """What each agent certified for the queue does in interval t, counted by reason."""
+    problem = context.problem
     grid = problem.grid
     instant = grid.interval_start(t)
     d = grid.day_index_of(t)
@@ -140,17 +172,18 @@ def _reasons(problem: Problem, roster: Roster, queue: Queue, t: int) -> dict[str
     certified = [a for a in problem.agents if queue.key in a.skills]
     reasons["certified"] = len(certified)
     for agent in certified:
-        shifts = [s for s in roster.shifts if s.agent == agent.key]
+        shifts = context.shifts.get(agent.key, [])
         on = next((s for s in shifts if s.start <= instant < s.end), None)
-        reasons[_doing(problem, agent, shifts, on, queue, instant, d)] += 1
+        reasons[_doing(context, agent, shifts, on, queue, instant, d)] += 1
     return dict(reasons)
 
 
 def _doing(
-    problem: Problem, agent: Agent, shifts: list[Shift], on: Shift | None, queue: Queue,
+    context: _Context, agent: Agent, shifts: list[Shift], on: Shift | None, queue: Queue,
     instant: datetime, d: int,
 ) -> str:
     """One agent's reason for not (or for) working the queue at an instant."""
+    problem = context.problem
     if on is not None:
         if any(b.start <= instant < b.end for b in on.breaks):
             return "break"
@@ -162,16 +195,15 @@ def _doing(
     if day in agent.time_off:
         return "time off"
     t = problem.grid.index_of(instant)
-    candidates = agent_candidates(problem, agent)
-    if not any(c.covers(t) for cs in candidates.values() for c in cs):
+    reach = context.reach(agent)
+    if t not in reach.covered:
         return "outside shift window"
     for days in problem.weeks().values():
         if d in days:
             _, high = problem.week_bounds(agent, days)
             paid = sum(s.paid_minutes for s in shifts if problem.grid.day_list.index(s.day) in days
                        ) if all(s.day in problem.grid.day_list for s in shifts) else 0
-            shortest = min((c.paid_minutes for cs in candidates.values() for c in cs), default=0)
-            if paid + shortest > high:
+            if paid + reach.shortest_paid_minutes > high:
                 return "weekly maximum"
     if any(s.day == day for s in shifts) or _near_rest(agent, shifts, instant):
         return "rest or day off"

@@ -134,11 +134,20 @@ def main(argv: list[str] | None = None) -> int:
         agent_user = next(u for u in world.users if u.agent_key == busiest.key)
         as_agent = _login(app, agent_user.username, agent_user.password)
         as_coordinator = _login(app, coordinator.username, coordinator.password)
+        client_user = next(u for u in world.users if u.role == "client")
+        with Session(app.extensions["vuoro_engine"]) as session:
+            client_key = session.exec(select(m.Client.key).where(
+                m.Client.key == client_user.client_key)).one()
+        as_client = _login(app, client_user.username, client_user.password)
         results = [
             ("agent schedule page", f"/agents/{busiest.key}/shifts", as_agent,
              AGENT_PAGE_TARGET_MS),
             (f"coordinator week roster ({args.agents} agents, {shifts} shifts)",
              f"/coordinator/roster?roster={roster_id}", as_coordinator, ROSTER_PAGE_TARGET_MS),
+            ("coordinator coverage (every queue, email backlogs)",
+             f"/coordinator/coverage?roster={roster_id}", as_coordinator, ROSTER_PAGE_TARGET_MS),
+            (f"client coverage ({client_user.username})", f"/clients/{client_key}/coverage",
+             as_client, ROSTER_PAGE_TARGET_MS),
         ]
         print(f"• {args.repeats} requests each, in process (server time only)")
         for name, path, client, target in results:

@@ -57,9 +57,8 @@ def email_backlogs(
     if not email:
         return {}
     grid = grid_of(roster)
-    frame = stored_requirement_frame(session, roster.requirement_id)
-    forecast = forecast_from_frame(frame[frame["queue"].isin({qc.queue.key for qc in email})],
-                                   grid)
+    frame = stored_requirement_frame(session, roster.requirement_id, [qc.queue.id for qc in email])
+    forecast = forecast_from_frame(frame, grid)
     found = {}
     for qc in email:
         target = service_target(qc.queue)

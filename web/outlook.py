@@ -81,7 +81,8 @@ def client_outlook(
     grid = grid_of(roster)
     hours = roster.interval_minutes / 60
     queues = coverage(session, roster, client_id=client.id)
-    frame = stored_requirement_frame(session, roster.requirement_id)
+    frame = stored_requirement_frame(session, roster.requirement_id,
+                                     [qc.queue.id for qc in queues])
     keys = {qc.queue.key for qc in queues}
     levels = interval_service_levels(
         grid,

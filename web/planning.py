@@ -181,6 +181,7 @@ def build_problem(
     )
 
 
+ID_CHUNK = 5000  # ids per IN (...) list: well inside SQLite's and PostgreSQL's parameter limits
 FIXED_BEFORE_DAYS = 8  # the longest look-back of a hard rule (consecutive days) and then some
 
 
@@ -206,8 +207,8 @@ def _agents(session: Session, grid: Grid, key_of: dict[int, str]) -> list[domain
     contracts = {c.id: contract(c) for c in session.exec(select(m.Contract))}
     rules = {r.id: shift_rule(r) for r in session.exec(select(m.ShiftRule))}
     skills: dict[int, set[str]] = defaultdict(set)
-    for link in session.exec(select(m.AgentSkill)):
-        skills[link.agent_id].add(key_of[link.queue_id])
+    for agent_id, queue_id in session.exec(select(m.AgentSkill.agent_id, m.AgentSkill.queue_id)):
+        skills[agent_id].add(key_of[queue_id])
     time_off: dict[int, set[date]] = defaultdict(set)
     last_day = grid.day_list[-1]
     approved = select(m.TimeOff).where(
@@ -215,17 +216,19 @@ def _agents(session: Session, grid: Grid, key_of: dict[int, str]) -> list[domain
     )
     for row in session.exec(approved):
         time_off[row.agent_id].add(row.day)
-    agents = session.exec(select(m.Agent).where(m.Agent.active).order_by(m.Agent.key))
+    agents = session.exec(select(m.Agent.id, m.Agent.key, m.Agent.name, m.Agent.contract_id,
+                                 m.Agent.shift_rule_id).where(m.Agent.active)
+                          .order_by(m.Agent.key))
     return [
         domain.Agent(
-            key=a.key,
-            name=a.name,
-            skills=frozenset(skills[a.id]),
-            contract=contracts[a.contract_id],
-            shift_rule=rules[a.shift_rule_id],
-            time_off=frozenset(time_off[a.id]),
+            key=key,
+            name=name,
+            skills=frozenset(skills[agent_id]),
+            contract=contracts[contract_id],
+            shift_rule=rules[shift_rule_id],
+            time_off=frozenset(time_off[agent_id]),
         )
-        for a in agents
+        for agent_id, key, name, contract_id, shift_rule_id in agents
     ]
 
 
@@ -296,31 +299,42 @@ def load_roster(session: Session, roster_id: int) -> domain.Roster:
 
 
 def _domain_shifts(session: Session, ids: list[int]) -> list[domain.Shift]:
-    """Stored shifts (by id) with their breaks and activities, as the solver's Shifts."""
+    """Stored shifts (by id) with their breaks and activities, as the solver's Shifts.
+
+    Plain columns, not ORM rows: a 300-agent week is thousands of rows per page view.
+    """
     if not ids:
         return []
-    agent_keys = {a.id: a.key for a in session.exec(select(m.Agent))}
-    queue_keys = {q.id: q.key for q in session.exec(select(m.Queue))}
-    shift_rows = session.exec(select(m.Shift).where(col(m.Shift.id).in_(ids))).all()
+    agent_keys = {a_id: key for a_id, key in session.exec(select(m.Agent.id, m.Agent.key))}
+    queue_keys = {q_id: key for q_id, key in session.exec(select(m.Queue.id, m.Queue.key))}
     breaks: dict[int, list[domain.Break]] = defaultdict(list)
     activities: dict[int, list[domain.Activity]] = defaultdict(list)
-    for b in session.exec(select(m.Break).where(col(m.Break.shift_id).in_(ids))):
-        breaks[b.shift_id].append(domain.Break(utc(b.start), utc(b.end), kind=b.kind, paid=b.paid))
-    for a in session.exec(select(m.Activity).where(col(m.Activity.shift_id).in_(ids))):
-        activities[a.shift_id].append(
-            domain.Activity(queue_keys[a.queue_id], utc(a.start), utc(a.end))
-        )
+    shift_rows, break_rows, activity_rows = [], [], []
+    for chunk in (ids[i:i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)):
+        shift_rows += session.exec(select(
+            m.Shift.id, m.Shift.agent_id, m.Shift.day, m.Shift.start, m.Shift.end,
+            m.Shift.shift_type).where(col(m.Shift.id).in_(chunk))).all()
+        break_rows += session.exec(select(
+            m.Break.shift_id, m.Break.start, m.Break.end, m.Break.kind, m.Break.paid).where(
+            col(m.Break.shift_id).in_(chunk))).all()
+        activity_rows += session.exec(select(
+            m.Activity.shift_id, m.Activity.queue_id, m.Activity.start, m.Activity.end).where(
+            col(m.Activity.shift_id).in_(chunk))).all()
+    for shift_id, start, end, kind, paid in break_rows:
+        breaks[shift_id].append(domain.Break(utc(start), utc(end), kind=kind, paid=paid))
+    for shift_id, queue_id, start, end in activity_rows:
+        activities[shift_id].append(domain.Activity(queue_keys[queue_id], utc(start), utc(end)))
     return [
         domain.Shift(
-            agent=agent_keys[s.agent_id],
-            day=s.day,
-            start=utc(s.start),
-            end=utc(s.end),
-            breaks=tuple(sorted(breaks[s.id], key=lambda b: b.start)),
-            activities=tuple(sorted(activities[s.id], key=lambda a: a.start)),
-            shift_type=s.shift_type,
+            agent=agent_keys[agent_id],
+            day=day,
+            start=utc(start),
+            end=utc(end),
+            breaks=tuple(sorted(breaks[shift_id], key=lambda b: b.start)),
+            activities=tuple(sorted(activities[shift_id], key=lambda a: a.start)),
+            shift_type=shift_type,
         )
-        for s in sorted(shift_rows, key=lambda s: s.id)
+        for shift_id, agent_id, day, start, end, shift_type in sorted(shift_rows)
     ]
 
 
