@@ -14,8 +14,9 @@ import time
 from collections.abc import Sequence
 
 from scheduler.billing import billable_hours
+from scheduler.domain import Problem, SolveResult
 from scheduler.instances import SIZES, bench_problem
-from scheduler.lower_bound import lp_bound
+from scheduler.lower_bound import Bound, lp_bound
 from scheduler.solve import solve
 from scheduler.validate import validate
 
@@ -93,9 +94,32 @@ def bench_size(size: str, *, seed: int = 1, time_limit_seconds: float | None = N
         print(f"bound       {b.value:,} ({method}, {b.groups} agent groups, {b.variables:,} "
               f"columns, {b.wall_seconds:.0f} s; LP parts "
               + ", ".join(f"{k} {v:,.0f}" for k, v in b.parts.items()) + ")")
-        print(f"gap         {gap:.2%} above the bound")
+        print(f"gap         {gap:.2%} above the bound; by term (roster - LP): "
+              + ", ".join(f"{k} {result.penalties.get(k, 0) - v:+,.0f}"
+                          for k, v in b.parts.items()))
+        _print_gap_by_queue(problem, result, b)
         row.update(bound=b.value, gap=gap)
     return row
+
+
+GAP_QUEUES_SHOWN = 6
+
+
+def _print_gap_by_queue(problem: Problem, result: SolveResult, b: Bound) -> None:
+    """The queues where the roster loses most against the LP (weighted agent-intervals)."""
+    rows = []
+    for q in problem.queues:
+        short = sum(result.shortfall.get(q.key, ()))
+        over = sum(result.overstaffing.get(q.key, ()))
+        lp_short, lp_over = b.short_by_queue.get(q.key, 0.0), b.over_by_queue.get(q.key, 0.0)
+        loss = (q.shortfall_weight * (short - lp_short)
+                + q.overstaffing_weight * (over - lp_over))
+        rows.append((loss, q, short, lp_short, over, lp_over))
+    rows.sort(key=lambda r: -r[0])
+    print("  queue                         loss   short (LP)      over (LP)")
+    for loss, q, short, lp_short, over, lp_over in rows[:GAP_QUEUES_SHOWN]:
+        print(f"  {q.key:<26} {loss:>+8,.0f}  {short:>5} ({lp_short:>6.1f})  "
+              f"{over:>5} ({lp_over:>6.1f})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,9 +18,10 @@ them out would charge them as back-office time and could rise above a roster's o
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from scheduler.aggregate import rounded_bound, solve_aggregate
+from scheduler.aggregate import Plan, rounded_bound, solve_aggregate
 from scheduler.domain import Problem
 
 
@@ -36,6 +37,9 @@ class Bound:
     constraints: int
     wall_seconds: float
     status: str
+    # the LP's missing and surplus agent-intervals per queue, to see where a roster loses
+    short_by_queue: dict[str, float] = field(default_factory=dict)
+    over_by_queue: dict[str, float] = field(default_factory=dict)
 
 
 BOUND_TOLERANCE = 1e-4  # PDLP's relative accuracy when it computes the bound
@@ -50,6 +54,20 @@ def lp_bound(problem: Problem, *, exact: bool = True, time_limit_seconds: float 
     if plan is None or not math.isfinite(solved.dual_bound):
         return Bound(0, math.nan, {}, 0, solved.variables, solved.constraints,
                      solved.wall_seconds, solved.status)
+    short, over = queue_balance(problem, plan)
     return Bound(max(0, rounded_bound(solved.dual_bound)), plan.objective, plan.parts,
                  len(plan.groups), solved.variables, solved.constraints, solved.wall_seconds,
-                 solved.status)
+                 solved.status, short, over)
+
+
+def queue_balance(problem: Problem, plan: Plan) -> tuple[dict[str, float], dict[str, float]]:
+    """The LP solution's missing and surplus agent-intervals per queue (fractional)."""
+    covered: dict[tuple[str, int], float] = defaultdict(float)
+    for (_, q, t), x in plan.activity.items():
+        covered[q, t] += x
+    short, over = {}, {}
+    for q in problem.queues:
+        required = problem.requirement[q.key]
+        short[q.key] = sum(max(0.0, r - covered[q.key, t]) for t, r in enumerate(required))
+        over[q.key] = sum(max(0.0, covered[q.key, t] - r) for t, r in enumerate(required))
+    return short, over

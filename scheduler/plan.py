@@ -257,13 +257,10 @@ def _sequence(span: np.ndarray, resting: set[int], least: int, client_of: list[i
     """Best queue per interval of a shift (rows of span are the agent's queues), keeping the
     minimum activity block after a switch of client; resting intervals are the meal break."""
     n_q, n_t = span.shape
-    greedy = []
-    for k in range(n_t):
-        if k in resting:
-            greedy.append(NOT_WORKING)
-            continue
-        q = int(np.argmax(span[:, k]))
-        greedy.append(q if span[q, k] > -OFF_QUEUE_WEIGHT else IDLE)
+    best_q = np.argmax(span, axis=0)
+    useful = span[best_q, np.arange(n_t)] > -OFF_QUEUE_WEIGHT
+    greedy = [NOT_WORKING if k in resting else int(q) if ok else IDLE
+              for k, (q, ok) in enumerate(zip(best_q.tolist(), useful.tolist(), strict=True))]
     if len(set(client_of)) == 1 or least <= 1 or _blocks_ok(greedy, least, client_of):
         return _value(span, greedy), greedy
     return _dp(span, resting, least, client_of)
@@ -737,6 +734,12 @@ def _local_search(state: _State, deadline: float, rng: random.Random,
 
 
 ANNEAL_FROM, ANNEAL_TO = 60.0, 0.5  # temperature, in objective points, over the run
+# A walk touches each agent only a few times when there are many of them, so it cannot cool
+# back down from a hot start within the limit: on the 300-agent week (M; LP plan given, then
+# 55 s of planning, the walk's last ~25 s) starting at 60 found nothing better than the best
+# responses' 68,037, starting at 8 reached 67,052. The starting temperature falls in
+# proportion beyond this many agents (S, 50 agents, keeps 60).
+ANNEAL_REFERENCE_AGENTS = 50
 
 
 def _snapshot(state: _State) -> list[dict[int, _Assigned]]:
@@ -768,11 +771,12 @@ def _anneal(state: _State, deadline: float, rng: random.Random,
         return
     began = time.monotonic()
     span = max(1e-3, deadline - began)
+    hot = ANNEAL_FROM * min(1.0, ANNEAL_REFERENCE_AGENTS / len(movable))
     current = best = saved_value = state.objective()
     saved = _snapshot(state)
     last_saved = began
     while (now := time.monotonic()) < deadline and not stopped.is_set():
-        temperature = ANNEAL_FROM * (ANNEAL_TO / ANNEAL_FROM) ** ((now - began) / span)
+        temperature = hot * (ANNEAL_TO / hot) ** ((now - began) / span)
         for _ in range(100):
             a = rng.choice(movable)
             d = rng.choice(list(a.by_day))
@@ -852,7 +856,7 @@ def _week_table(a: _Agent, week: list[int], per_interval: np.ndarray):
             v = prefix[c.end] - prefix[c.start]
             s = None
             if c.needs_break:
-                s = min(c.break_starts, key=lambda s: prefix[s + c.break_intervals] - prefix[s])
+                s = _cheapest_start(c, prefix)
                 v -= prefix[s + c.break_intervals] - prefix[s]
             k = 1 + lengths.index(c.end - c.start)
             if v > value[j, k]:
@@ -860,15 +864,43 @@ def _week_table(a: _Agent, week: list[int], per_interval: np.ndarray):
     return value, paid, pick
 
 
+def _cheapest_start(c: Candidate, prefix: np.ndarray) -> int:
+    """The meal-break start of c that loses the least of the values summed in `prefix`
+    (the first such start, as min() over break_starts would give)."""
+    starts = c.break_starts
+    first, last = starts[0], starts[-1]
+    if last - first + 1 == len(starts):  # a contiguous window, as candidates have
+        lost = prefix[first + c.break_intervals:last + c.break_intervals + 1] \
+            - prefix[first:last + 1]
+        return first + int(np.argmin(lost))
+    return min(starts, key=lambda s: prefix[s + c.break_intervals] - prefix[s])
+
+
+def _outer_sum(table: np.ndarray) -> np.ndarray:
+    """Per combination of one option per day (in `_combos` order), the sum over days."""
+    total = table[0]
+    for row in table[1:]:
+        total = np.add.outer(total, row)
+    return total.ravel()
+
+
 def _ranked_weeks(week: list[int], low: int, high: int, value: np.ndarray, paid: np.ndarray,
                   tries: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The best `tries` combinations of one option per day within the week's paid bounds."""
+    """The best `tries` combinations of one option per day within the week's paid bounds.
+
+    The combinations are a full product, so their totals are outer sums of the days' rows
+    (much faster than indexing every combination; the best-response sweep spends most of
+    its time here on large weeks).
+    """
     combos = _combos(len(week), value.shape[1])
-    rows = np.arange(len(week))
-    totals = value[rows, combos].sum(axis=1)
-    paid_total = paid[rows, combos].sum(axis=1)
+    totals = _outer_sum(value)
+    paid_total = _outer_sum(paid)
     totals[(paid_total < low) | (paid_total > high)] = -np.inf
-    best = np.argsort(-totals)[:tries]
+    if len(totals) > tries:
+        top = np.argpartition(-totals, tries)[:tries]
+        best = top[np.argsort(-totals[top], kind="stable")]
+    else:
+        best = np.argsort(-totals, kind="stable")[:tries]
     return combos, totals, best
 
 

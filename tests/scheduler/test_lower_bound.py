@@ -45,3 +45,16 @@ def test_a_contract_minimum_is_part_of_the_bound():
     result = solve(problem, time_limit_seconds=5)
     bound = lp_bound(problem)
     assert bound.value == result.objective == 4  # four surplus hours at weight 1
+
+
+def test_the_lp_shortfall_per_queue_adds_up_to_its_understaffing():
+    # two queues, one agent: the LP's per-queue shortfall is what the bench compares a roster
+    # with, so weighted it must be the LP's understaffing term
+    agent = make_agent(skills=("q1", "q2"), lengths_minutes=(240,))
+    problem = make_problem((agent,), queues=("q1", "q2"),
+                           need={"q1": hours(8, 12), "q2": hours(10, 14)})
+    bound = lp_bound(problem)
+    weights = {q.key: q.shortfall_weight for q in problem.queues}
+    weighted = sum(weights[q] * short for q, short in bound.short_by_queue.items())
+    assert abs(weighted - bound.parts["understaffing"]) < 1e-6
+    assert sum(bound.short_by_queue.values()) >= 4  # 8 agent-hours wanted, 4 can be worked
