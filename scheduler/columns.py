@@ -27,12 +27,18 @@ from ortools.linear_solver import pywraplp
 
 from scheduler.candidates import Candidate
 from scheduler.domain import Break, Problem, Roster, Shift
+from scheduler.master_ip import best_selection
 from scheduler.patterns import DayPatterns, Pattern
 
 Progress = Callable[[float, float, float], None]  # (seconds, objective, best_bound)
 EPS = 1e-6
 SMOOTHING = 0.5  # Wentges dual smoothing: price at a mix of the best-bound duals and the LP's
-DIVE_FIX = 0.8  # a dive fixes every pattern the LP mixes in at least this much
+# a dive fixes every pattern the LP mixes in at least this much; 0.8 took 30 s on Instance7
+# for a worse start (1167) than 0.5 in 10 s (1155), and the master MIP then does better
+DIVE_FIX = 0.5
+# the master MIP over the columns so far (scheduler.master_ip): at most this many seconds and
+# this share of the time left, after the dive and again each time the columns grow this much
+MIP_SECONDS, MIP_SHARE, MIP_GROWTH = 30.0, 0.35, 1.3
 Decision = tuple[int, int, str, bool]  # (agent index, day, shift type, worked)
 CountBound = tuple[int, int, float]  # (cover row, least agents, most agents)
 
@@ -222,6 +228,7 @@ class Search:
         self.bound = -math.inf
         self.nodes = 0
         self.timed_out = False
+        self.mip_columns = 0  # columns the master MIP last chose from
         self.log: list[str] = []
 
     def out_of_time(self) -> bool:
@@ -415,9 +422,12 @@ class Search:
         result = self.generate(Node((), -math.inf))
         self.deadline = min(final, dive_deadline or final)
         try:
-            return self._after_root(result)
+            values = self._after_root(result)
         finally:
             self.deadline = final
+        if values is not None and self.integral(values) is None:
+            self.select()  # the dive's roster is rarely the best the columns hold
+        return values
 
     def _after_root(self, result) -> list[float] | None:
         """Log the root, keep an integral root or dive from a fractional one."""
@@ -436,6 +446,26 @@ class Search:
         self.master.restrict((), {}, ())
         return values
 
+    def select(self) -> None:
+        """The best roster the columns so far hold, by the master MIP, within its time share."""
+        self.mip_columns = len(self.master.columns)
+        seconds = min(MIP_SECONDS, MIP_SHARE * (self.deadline - time.monotonic()))
+        if seconds < 1:
+            return
+        columns = self.master.columns
+        start = None
+        if self.best is not None:
+            index = {(c.agent, c.pattern): i for i, c in enumerate(columns)}
+            start = {index[c.agent, c.pattern] for c in self.best
+                     if (c.agent, c.pattern) in index}
+        chosen = best_selection(columns, len(self.pricers), self.master.demand,
+                                seconds=seconds, start=start)
+        if chosen is not None:
+            picked = [columns[i] for i in chosen]
+            self.offer(picked, self._value(picked))
+            self.log.append(f"{time.monotonic() - self.began:6.1f} s  master MIP over "
+                            f"{len(columns)} columns: {self._value(picked):g}")
+
     def tree(self, values: list[float]) -> None:
         """Best-first branching from the root until the bound meets the best roster."""
         counter = itertools.count()
@@ -446,6 +476,8 @@ class Search:
         if self.integral(values) is None:
             heapq.heappush(heap, (self.bound, 0, next(counter), root, values))
         while heap and not self.out_of_time():
+            if len(self.master.columns) >= MIP_GROWTH * self.mip_columns:
+                self.select()
             bound, _, _, node, values = heapq.heappop(heap)
             self.bound = max(self.bound, min([bound] + [h[0] for h in heap]))
             if math.ceil(bound - EPS) >= self.cutoff():
