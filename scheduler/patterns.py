@@ -236,20 +236,33 @@ class DayPatterns:
         `forbidden` and `required` hold (day, shift type) pairs the pattern must not work or
         must work (a type of None means the day off). None when no pattern is valid.
         """
+        found = self.several(prices, forbidden, required, 1)
+        return found[0] if found else (INF, None)
+
+    def several(self, prices: dict[tuple[int, str], float] | None = None,
+                forbidden: frozenset[tuple[int, str | None]] = frozenset(),
+                required: frozenset[tuple[int, str | None]] = frozenset(),
+                count: int = 1) -> list[tuple[float, Pattern]]:
+        """Up to `count` valid patterns of least value, best first, from one recursion.
+
+        Each ends in a different final state (run, last type, resources), so they differ;
+        the first is `best`'s. Empty when no pattern is valid.
+        """
         prices = prices or {}
         layers = self._forward(prices, forbidden, required)
         final = self._final_mask()
-        best_value, best_state = INF, None
+        ends: list[tuple[float, str, tuple[int, ...]]] = []
         for kind, values in (("W", layers[-1][0]), ("O", layers[-1][1])):
-            masked = np.where(final, values, INF)
-            flat = int(np.argmin(masked))
-            if masked.flat[flat] < best_value:
-                best_value = float(masked.flat[flat])
-                best_state = (kind, np.unravel_index(flat, masked.shape))
-        if best_state is None or best_value == INF:
-            return INF, None
-        return best_value, self._backtrack(layers, best_state, best_value, prices, forbidden,
-                                           required)
+            masked = np.where(final, values, INF).ravel()
+            k = min(count, masked.size)
+            for flat in np.argpartition(masked, k - 1)[:k]:
+                if masked[flat] < INF:
+                    ends.append((float(masked[flat]), kind,
+                                 np.unravel_index(int(flat), values.shape)))
+        ends.sort(key=lambda end: end[0])
+        return [(value, self._backtrack(layers, (kind, index), value, prices, forbidden,
+                                        required))
+                for value, kind, index in ends[:count]]
 
     def _final_mask(self) -> np.ndarray:
         """Resource states that end the period validly (the paid-minute minimum is met)."""
