@@ -28,12 +28,21 @@ from ortools.linear_solver import pywraplp
 from scheduler.candidates import Candidate
 from scheduler.coffee import place_coffee
 from scheduler.domain import Break, Problem, Roster, Shift
+from scheduler.master_ip import best_selection
 from scheduler.patterns import DayPatterns, Pattern
 
 Progress = Callable[[float, float, float], None]  # (seconds, objective, best_bound)
 EPS = 1e-6
 SMOOTHING = 0.5  # Wentges dual smoothing: price at a mix of the best-bound duals and the LP's
-DIVE_FIX = 0.8  # a dive fixes every pattern the LP mixes in at least this much
+# a dive fixes every pattern the LP mixes in at least this much; 0.8 took 30 s on Instance7
+# for a worse start (1167) than 0.5 in 10 s (1155), and the master MIP then does better
+DIVE_FIX = 0.5
+# patterns added per agent and pricing round, from one recursion; 3 reached Instance12's root
+# bound in 71-108 s against 81 s with 1 on a loaded machine: no clear gain measured yet
+COLUMNS_PER_ROUND = 1
+# the master MIP over the columns so far (scheduler.master_ip): at most this many seconds and
+# this share of the time left, after the dive and again each time the columns grow this much
+MIP_SECONDS, MIP_SHARE, MIP_GROWTH = 30.0, 0.35, 1.3
 Decision = tuple[int, int, str, bool]  # (agent index, day, shift type, worked)
 CountBound = tuple[int, int, float]  # (cover row, least agents, most agents)
 
@@ -223,6 +232,7 @@ class Search:
         self.bound = -math.inf
         self.nodes = 0
         self.timed_out = False
+        self.mip_columns = 0  # columns the master MIP last chose from
         self.log: list[str] = []
 
     def out_of_time(self) -> bool:
@@ -234,18 +244,21 @@ class Search:
         if self.progress and self.incumbent < math.inf:
             self.progress(time.monotonic() - self.began, self.incumbent, max(self.bound, 0.0))
 
-    def _price(self, prices, decisions, fixed) -> list[tuple[float, Pattern | None]]:
-        """Each agent's best pattern at these prices under the node's decisions."""
+    def _price(self, prices, decisions, fixed, count: int = 1
+               ) -> list[list[tuple[float, Pattern]]]:
+        """Each agent's best patterns (up to `count`, best first) at these prices under the
+        node's decisions; an empty list for an agent who has none."""
         found = []
         for e, pricer in enumerate(self.pricers):
             if e in fixed:
                 pattern = fixed[e]
                 col = self.master.column(e, pattern)
-                found.append((col.cost - sum(prices.get(k, 0.0) for k in col.works), pattern))
+                found.append([(col.cost - sum(prices.get(k, 0.0) for k in col.works),
+                               pattern)])
                 continue
             forbidden = frozenset((d, t) for a, d, t, w in decisions if a == e and not w)
             required = frozenset((d, t) for a, d, t, w in decisions if a == e and w)
-            found.append(pricer.best(prices, forbidden, required))
+            found.append(pricer.several(prices, forbidden, required, count))
         return found
 
     def generate(self, node: Node, fixed: dict[int, Pattern] | None = None):
@@ -310,22 +323,24 @@ class Search:
         """Price every agent once; add improving columns; return (added, Lagrangian bound)."""
         prices = self.master.prices(prices_at)
         lp_prices = self.master.prices(exact)
-        priced = self._price(prices, node.decisions, fixed)
-        if any(p is None for _, p in priced):
+        priced = self._price(prices, node.decisions, fixed, COLUMNS_PER_ROUND)
+        if any(not options for options in priced):
             return False, None  # some agent has no pattern under these decisions
-        bound = sum(v for v, _ in priced) + self.master.cover_bound(prices_at)
+        bound = sum(options[0][0] for options in priced) + self.master.cover_bound(prices_at)
         added = False
-        for e, (_, pattern) in enumerate(priced):
-            col = self.master.column(e, pattern)
-            reduced = col.cost - sum(lp_prices.get(k, 0.0) for k in col.works) - convexity[e]
-            if reduced < -EPS and self.master.add(e, pattern):
-                added = True
+        for e, options in enumerate(priced):
+            for _, pattern in options:
+                col = self.master.column(e, pattern)
+                reduced = col.cost - sum(lp_prices.get(k, 0.0) for k in col.works) \
+                    - convexity[e]
+                if reduced < -EPS and self.master.add(e, pattern):
+                    added = True
         return added, bound
 
     def seed(self) -> None:
         """Start the master with each agent's best pattern at zero prices."""
-        for e, (_, pattern) in enumerate(self._price({}, (), {})):
-            if pattern is not None:
+        for e, options in enumerate(self._price({}, (), {})):
+            for _, pattern in options:
                 self.master.add(e, pattern)
 
     def offer(self, columns: list[Column], value: float) -> None:
@@ -416,9 +431,12 @@ class Search:
         result = self.generate(Node((), -math.inf))
         self.deadline = min(final, dive_deadline or final)
         try:
-            return self._after_root(result)
+            values = self._after_root(result)
         finally:
             self.deadline = final
+        if values is not None and self.integral(values) is None:
+            self.select()  # the dive's roster is rarely the best the columns hold
+        return values
 
     def _after_root(self, result) -> list[float] | None:
         """Log the root, keep an integral root or dive from a fractional one."""
@@ -437,6 +455,26 @@ class Search:
         self.master.restrict((), {}, ())
         return values
 
+    def select(self) -> None:
+        """The best roster the columns so far hold, by the master MIP, within its time share."""
+        self.mip_columns = len(self.master.columns)
+        seconds = min(MIP_SECONDS, MIP_SHARE * (self.deadline - time.monotonic()))
+        if seconds < 1:
+            return
+        columns = self.master.columns
+        start = None
+        if self.best is not None:
+            index = {(c.agent, c.pattern): i for i, c in enumerate(columns)}
+            start = {index[c.agent, c.pattern] for c in self.best
+                     if (c.agent, c.pattern) in index}
+        chosen = best_selection(columns, len(self.pricers), self.master.demand,
+                                seconds=seconds, start=start)
+        if chosen is not None:
+            picked = [columns[i] for i in chosen]
+            self.offer(picked, self._value(picked))
+            self.log.append(f"{time.monotonic() - self.began:6.1f} s  master MIP over "
+                            f"{len(columns)} columns: {self._value(picked):g}")
+
     def tree(self, values: list[float]) -> None:
         """Best-first branching from the root until the bound meets the best roster."""
         counter = itertools.count()
@@ -447,6 +485,8 @@ class Search:
         if self.integral(values) is None:
             heapq.heappush(heap, (self.bound, 0, next(counter), root, values))
         while heap and not self.out_of_time():
+            if len(self.master.columns) >= MIP_GROWTH * self.mip_columns:
+                self.select()
             bound, _, _, node, values = heapq.heappop(heap)
             self.bound = max(self.bound, min([bound] + [h[0] for h in heap]))
             if math.ceil(bound - EPS) >= self.cutoff():

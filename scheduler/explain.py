@@ -235,11 +235,35 @@ def explain_infeasible(problem: Problem) -> list[Contradiction]:
                 active = trial
         names = tuple(r.__name__ for r in active)
         words = ", ".join(RULE_WORDS.get(n, n) for n in names) or "no rule alone"
+        figures = "; ".join(f for f in (_figures(problem, agent, n) for n in names) if f)
         found.append(Contradiction(
             agent.key, names,
             f"{agent.name} ({agent.key}): {words} cannot all hold together with their "
-            f"{IMPLIED}"))
+            f"{IMPLIED}" + (f" ({figures})" if figures else "")))
     return found
+
+
+def _figures(problem: Problem, agent: Agent, rule: str) -> str:
+    """The contract's own figures behind a day-level rule, as the coordinator set them."""
+    contract = agent.contract
+    if rule == "max_shifts_per_type":
+        days = problem.grid.days
+        limits = [f"{n} {key}" for key, n in contract.max_shifts_per_type if n < days]
+        return f"at most {', '.join(limits)} shifts" if limits else ""
+    if rule == "period_paid_minutes":
+        high = contract.max_minutes_per_period
+        span = f"{contract.min_minutes_per_period}" + (f"-{high}" if high is not None
+                                                        else " or more")
+        return f"{span} paid minutes over the period"
+    if rule == "min_consecutive_days":
+        return f"runs of at least {contract.min_consecutive_days} working days"
+    if rule == "min_consecutive_days_off":
+        return f"runs of at least {contract.min_consecutive_days_off} days off"
+    if rule == "max_weekends":
+        return f"at most {contract.max_weekends} weekends"
+    if rule == "max_consecutive_days":
+        return f"at most {contract.max_consecutive_days} working days in a row"
+    return ""
 
 
 def _feasible(problem: Problem, rules: list) -> bool:

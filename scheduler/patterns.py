@@ -80,6 +80,7 @@ class DayPatterns:
         self.weekend_days = self._weekend_days()
         self.request_costs = self._request_costs()
         self.start = self._start()
+        self.reach = self._reach()
 
     # ---------------------------------------------------------------- set-up
 
@@ -115,6 +116,23 @@ class DayPatterns:
                 axes.append(Axis(limit + 1, False))
         self.axes = axes
         self.shape = tuple(a.size for a in axes)
+
+    def _reach(self) -> list[tuple[int, ...]]:
+        """Per day, the extent along each resource axis that states after that day can reach.
+
+        Every pattern starts at zero resources and each day adds at most its largest
+        increment, so the recursion works on that corner of the arrays only (the rest stays
+        unreached): on Instance8 of the benchmark a few times less work per pattern priced.
+        """
+        total = [0] * len(self.shape)
+        found = []
+        for d in range(self.days):
+            for i in range(len(self.shape)):
+                total[i] += max((self._increment(c, d, after)[i] for c in self.choices[d]
+                                 for after in (True, False)), default=0)
+            found.append(tuple(min(a.size, t + 1) for a, t in zip(self.axes, total,
+                                                                  strict=True)))
+        return found
 
     def _successions(self) -> np.ndarray:
         """forbidden[x, y]: type y may not be worked the day after type x."""
@@ -218,20 +236,33 @@ class DayPatterns:
         `forbidden` and `required` hold (day, shift type) pairs the pattern must not work or
         must work (a type of None means the day off). None when no pattern is valid.
         """
+        found = self.several(prices, forbidden, required, 1)
+        return found[0] if found else (INF, None)
+
+    def several(self, prices: dict[tuple[int, str], float] | None = None,
+                forbidden: frozenset[tuple[int, str | None]] = frozenset(),
+                required: frozenset[tuple[int, str | None]] = frozenset(),
+                count: int = 1) -> list[tuple[float, Pattern]]:
+        """Up to `count` valid patterns of least value, best first, from one recursion.
+
+        Each ends in a different final state (run, last type, resources), so they differ;
+        the first is `best`'s. Empty when no pattern is valid.
+        """
         prices = prices or {}
         layers = self._forward(prices, forbidden, required)
         final = self._final_mask()
-        best_value, best_state = INF, None
+        ends: list[tuple[float, str, tuple[int, ...]]] = []
         for kind, values in (("W", layers[-1][0]), ("O", layers[-1][1])):
-            masked = np.where(final, values, INF)
-            flat = int(np.argmin(masked))
-            if masked.flat[flat] < best_value:
-                best_value = float(masked.flat[flat])
-                best_state = (kind, np.unravel_index(flat, masked.shape))
-        if best_state is None or best_value == INF:
-            return INF, None
-        return best_value, self._backtrack(layers, best_state, best_value, prices, forbidden,
-                                           required)
+            masked = np.where(final, values, INF).ravel()
+            k = min(count, masked.size)
+            for flat in np.argpartition(masked, k - 1)[:k]:
+                if masked[flat] < INF:
+                    ends.append((float(masked[flat]), kind,
+                                 np.unravel_index(int(flat), values.shape)))
+        ends.sort(key=lambda end: end[0])
+        return [(value, self._backtrack(layers, (kind, index), value, prices, forbidden,
+                                        required))
+                for value, kind, index in ends[:count]]
 
     def _final_mask(self) -> np.ndarray:
         """Resource states that end the period validly (the paid-minute minimum is met)."""
@@ -270,24 +301,30 @@ class DayPatterns:
             inc[self.limit_axis[choice.type_index]] = 1
         return tuple(inc)
 
-    def _shift(self, values: np.ndarray, inc: tuple[int, ...]) -> np.ndarray:
-        """Values moved along the resource axes (the trailing axes) by the increments."""
+    def _shift(self, values: np.ndarray, inc: tuple[int, ...],
+               sizes: tuple[int, ...] | None = None) -> np.ndarray:
+        """Values moved along the resource axes (the trailing axes) by the increments.
+
+        `sizes` are the extents of the view along the resource axes (`reach`); an axis cut
+        short cannot saturate yet, since no state has reached its end.
+        """
         if not any(inc):
             return values
+        sizes = sizes or self.shape
         lead = values.ndim - len(self.shape)
         source = [slice(None)] * values.ndim
         target = [slice(None)] * values.ndim
         saturating = []
-        for axis, (by, spec) in enumerate(zip(inc, self.axes, strict=True)):
+        for axis, (by, spec, size) in enumerate(zip(inc, self.axes, sizes, strict=True)):
             if by == 0:
                 continue
-            if spec.saturates:
-                saturating.append((lead + axis, by, spec.size))
+            if spec.saturates and size == spec.size:
+                saturating.append((lead + axis, by, size))
                 continue
-            if by >= spec.size:
+            if by >= size:
                 return np.full_like(values, INF)
-            source[lead + axis] = slice(0, spec.size - by)
-            target[lead + axis] = slice(by, spec.size)
+            source[lead + axis] = slice(0, size - by)
+            target[lead + axis] = slice(by, size)
         moved = np.full_like(values, INF)
         moved[tuple(target)] = values[tuple(source)]
         for axis, by, size in saturating:  # counts past the end stay at the end
@@ -355,8 +392,12 @@ class DayPatterns:
         return work, off
 
     def _next_day(self, d, work, off, prices, forbidden, required):
-        """Layers after day d from those after day d-1."""
+        """Layers after day d from those after day d-1, computed on the reachable corner."""
         new_work, new_off = self._empty()
+        sizes = self.reach[d]
+        corner = (Ellipsis, *(slice(0, n) for n in sizes))
+        work, off = work[corner], off[corner]
+        reached_work, reached_off = new_work[corner], new_off[corner]  # views: written through
         choices, off_allowed = self._allowed(d, forbidden, required)
         runs_off = off.shape[0]
         # off runs long enough (or the free first run) may be followed by a working day
@@ -366,22 +407,24 @@ class DayPatterns:
             allowed = ~self.forbidden[:, c.type_index]
             if self.max_run > 1 and allowed.any():
                 source = work[: self.max_run - 1][:, :, allowed].min(axis=2)
-                moved = self._shift(source, self._increment(c, d, True)) + cost
-                cell = new_work[1:, :, c.type_index]
-                new_work[1:, :, c.type_index] = np.minimum(cell, moved)
-            moved = self._shift(ready_off, self._increment(c, d, False)) + cost
-            new_work[0, 0, c.type_index] = np.minimum(new_work[0, 0, c.type_index], moved)
+                moved = self._shift(source, self._increment(c, d, True), sizes) + cost
+                cell = reached_work[1:, :, c.type_index]
+                reached_work[1:, :, c.type_index] = np.minimum(cell, moved)
+            moved = self._shift(ready_off, self._increment(c, d, False), sizes) + cost
+            reached_work[0, 0, c.type_index] = np.minimum(reached_work[0, 0, c.type_index],
+                                                          moved)
         if off_allowed:
             cost = self._day_cost(d, None, prices)
             done = work[self.min_run - 1:, 0].min(axis=(0, 1)) if self.min_run <= self.max_run \
-                else np.full(self.shape, INF)
+                else np.full(sizes, INF)
             free = work[:, 1].min(axis=(0, 1))
-            new_off[0, 0] = np.minimum(done, free) + cost
+            reached_off[0, 0] = np.minimum(done, free) + cost
             if runs_off > 1:
-                new_off[1:] = off[:-1] + cost
-                new_off[runs_off - 1] = np.minimum(new_off[runs_off - 1], off[runs_off - 1] + cost)
+                reached_off[1:] = off[:-1] + cost
+                reached_off[runs_off - 1] = np.minimum(reached_off[runs_off - 1],
+                                                       off[runs_off - 1] + cost)
             else:
-                new_off[0] = np.minimum(new_off[0], off[0] + cost)
+                reached_off[0] = np.minimum(reached_off[0], off[0] + cost)
         return new_work, new_off
 
     # ---------------------------------------------------------------- backtracking

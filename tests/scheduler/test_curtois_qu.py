@@ -108,6 +108,9 @@ def test_instance1_as_shipped_is_infeasible_and_says_why():
     result = solve(read_instance(DATA / "Instance1.txt"), time_limit_seconds=10)
     assert result.status == "INFEASIBLE"
     assert "C (C)" in result.message and "shifts per type" in result.message
+    # the contract's own figures, so the coordinator sees which numbers clash
+    assert "at most 3 D shifts" in result.message
+    assert "3360-4320 paid minutes over the period" in result.message
 
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not next to the repository")

@@ -71,6 +71,26 @@ def test_pricing_equals_cp_sat(contract, history):
             assert value >= reference - 1e-6
 
 
+@pytest.mark.parametrize("contract", CONTRACTS[:2])
+def test_several_patterns_are_distinct_valid_and_best_first(contract):
+    problem = agent_problem(contract)
+    agent = problem.agents[0]
+    pricer = DayPatterns(problem, agent, all_candidates(problem)[agent.key])
+    prices = random_prices(problem, 1)
+    found = pricer.several(prices, count=4)
+    assert len(found) == 4 and len({p for _, p in found}) == 4
+    assert [v for v, _ in found] == sorted(v for v, _ in found)
+    assert math.isclose(found[0][0], pricer.best(prices)[0], abs_tol=1e-9)
+    for value, pattern in found:
+        works = set(pricer.covers(pattern))
+        assert math.isclose(value, pricer.cost(pattern)
+                            - sum(prices.get(k, 0.0) for k in works), abs_tol=1e-6)
+        # the pattern keeps every rule: CP-SAT finds a roster working exactly it
+        others = [(d, t) for d in range(14) for t in "EL" if (d, t) not in works]
+        assert cp_sat_best(problem, agent, prices, forbidden=others,
+                           required=sorted(works)) is not None
+
+
 def test_rules_the_recursion_does_not_know_send_the_problem_to_cp_sat():
     problem = agent_problem(CONTRACTS[0])
     assert decomposable(problem, all_candidates(problem))
