@@ -26,10 +26,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile -m 'not serial'
+	$(BIN)/pytest -q -m serial
 
 test-postgres: $(STAMP)
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -m database
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -m 'database and not serial' -n auto --dist loadfile
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -m 'database and serial'
 
 $(BENCH_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)

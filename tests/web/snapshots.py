@@ -10,11 +10,12 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel
 
 from web import models  # noqa: F401  (registers every table)
+from web.db import make_engine
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
@@ -112,3 +113,20 @@ class Fingerprints:
         if self._probe is not None:
             self._probe.close()
             self._probe = None
+
+
+def database_revision(url: str) -> str:
+    """The Alembic revision of the database at `url`."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    engine.dispose()
+    return revision
+
+
+def database_rows(url: str) -> Snapshot:
+    """A snapshot of every table of the database at `url`."""
+    engine = make_engine(url)
+    rows = snapshot(engine)
+    engine.dispose()
+    return rows

@@ -13,6 +13,10 @@ from web.openapi import OPENAPI
 
 from .snapshots import Fingerprints, changed_tables
 
+# schemathesis's pytest plugin folds every operation into one test under pytest-xdist and
+# reaches few of them there: make test runs this module on its own, in one process
+pytestmark = pytest.mark.serial
+
 schemathesis = pytest.importorskip("schemathesis")
 checks = pytest.importorskip("schemathesis.checks")
 

@@ -10,53 +10,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from web.archive import ArchiveError, import_archive, read_manifest
 from web.cli import main
 from web.db import make_engine, upgrade_schema
 
 from .rich_data import copy_into, enrich
+from .snapshots import database_revision as _revision
+from .snapshots import database_rows as _rows
 from .snapshots import snapshot
-
-
-def _revision(url: str) -> str:
-    """The database's Alembic revision."""
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    engine.dispose()
-    return revision
-
-
-def _rows(url: str) -> dict:
-    """A snapshot of every table of the database at `url`."""
-    engine = make_engine(url)
-    rows = snapshot(engine)
-    engine.dispose()
-    return rows
-
-
-def test_demo_world_round_trips_row_for_row(demo_database, databases, tmp_path: Path, capsys) -> None:  # noqa: ANN001, E501
-    """Export the demo world, import it into an empty database: every row of every table equal."""
-    archive = tmp_path / "demo.zip"
-    assert main(["--database-url", demo_database.url, "export", str(archive)]) == 0
-    assert "Exported" in capsys.readouterr().out
-    with zipfile.ZipFile(archive) as opened:
-        manifest = read_manifest(opened)
-    assert {t.name for t in manifest.tables} >= {t.name for t in SQLModel.metadata.sorted_tables}
-    assert manifest.schema_revision == _revision(demo_database.url)
-    original = _rows(demo_database.url)
-    assert {t.name: t.rows for t in manifest.tables} == {
-        name: len(rows) for name, rows in original.items()
-    }
-    assert original["shift"] and original["contacthistory"] and original["user"]
-
-    restored_url = databases.create()
-    assert main(["--database-url", restored_url, "import", str(archive)]) == 0
-    assert _rows(restored_url) == original
-    assert _revision(restored_url) == manifest.schema_revision
-    databases.drop(restored_url)
 
 
 @pytest.fixture()
