@@ -19,6 +19,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from web import models as m
 from web.auth import role_required
 from web.db import request_session
+from web.form_errors import flash_form_errors
 from web.planning import contract as to_contract
 from web.planning import shift_rule as to_shift_rule
 
@@ -112,8 +113,7 @@ def edit_contract(contract_id: int):  # noqa: ANN201
             flash(f"Contract {row.name} saved: the next plan uses it.", "ok")
             return redirect(url_for("contracts.contract_list"), 303)
         session.rollback()
-        flash("; ".join(f"{form[name].label.text}: {' '.join(errors)}"
-                        for name, errors in form.errors.items()), "error")
+        flash_form_errors(form)
     status = 400 if form.errors else 200
     return render_template("coordinator/contract_edit.html", contract=row, form=form), status
 

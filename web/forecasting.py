@@ -10,6 +10,7 @@ from web import models as m
 from web.auth import role_required
 from web.charts import forecast_svg
 from web.db import request_session
+from web.form_errors import flash_form_errors
 from web.overrides import (
     OverrideForm,
     add_override,
@@ -41,8 +42,7 @@ def forecast_page():  # noqa: ANN201
             flash("Override saved: the next forecast run applies it.", "ok")
             return redirect(url_for("forecasting.forecast_page", queue=request.args.get("queue")),
                             303)
-        flash("; ".join(f"{form[name].label.text}: {' '.join(errors)}"
-                        for name, errors in form.errors.items()), "error")
+        flash_form_errors(form)
     queues = session.exec(select(m.Queue).order_by(m.Queue.name)).all()
     if not queues:
         abort(404)

@@ -22,6 +22,7 @@ from scheduler import domain
 from web import models as m
 from web.auth import role_required
 from web.db import request_session
+from web.form_errors import flash_form_errors
 from web.planning import opening_hours, service_target
 
 bp = Blueprint("queues", __name__, url_prefix="/coordinator/queues")
@@ -120,8 +121,7 @@ def edit_queue(queue_id: int):  # noqa: ANN201
             flash(f"Queue {row.name} saved: the next forecast and plan use it.", "ok")
             return redirect(url_for("queues.queue_list"), 303)
         session.rollback()
-        flash("; ".join(f"{form[name].label.text}: {' '.join(errors)}"
-                        for name, errors in form.errors.items()), "error")
+        flash_form_errors(form)
     status = 400 if form.errors else 200
     return render_template("coordinator/queue_edit.html", queue=row, form=form,
                            weekdays=WEEKDAYS), status
@@ -136,8 +136,7 @@ def client_priority(client_id: int):  # noqa: ANN201
         abort(404)
     form = ClientPriorityForm()
     if not form.validate():
-        flash("; ".join(f"{form[name].label.text}: {' '.join(errors)}"
-                        for name, errors in form.errors.items()), "error")
+        flash_form_errors(form)
         return redirect(url_for("queues.queue_list"), 303)
     client.shortfall_weight = form.shortfall_weight.data
     session.commit()
