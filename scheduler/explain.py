@@ -9,6 +9,7 @@ contradiction is found agent by agent, and a deletion filter keeps only the rule
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from datetime import date, datetime, timedelta
 from ortools.sat.python import cp_model
 
 from scheduler import rules as hard
-from scheduler.candidates import agent_candidates
+from scheduler.candidates import agent_candidates, skilled_open
 from scheduler.coverage import shortfall as count_shortfall
 from scheduler.day_rules import DAY_RULES
 from scheduler.domain import Agent, Problem, Queue, Roster, Shift
@@ -155,11 +156,37 @@ class _Context:
         alike = replace(agent, key="", name="", shift_requests=())  # what candidates depend on
         found = self._reach.get(alike)
         if found is None:
-            candidates = [c for cs in agent_candidates(self.problem, agent).values() for c in cs]
-            found = _Reach(frozenset(t for c in candidates for t in range(c.start, c.end)),
-                           min((c.paid_minutes for c in candidates), default=0))
+            found = _reach(self.problem, agent, alike)
             self._reach[alike] = found
         return found
+
+
+# Candidate shifts depend only on the grid, the agent (but for its name), the opening hours of
+# its queues and which shift types have day demand; every draft of a week asks again for the
+# same ones, so a process keeps the last few thousand (a page explaining a 300-agent roster
+# spends most of its time generating candidates otherwise).
+_REACH_KEPT = 4096
+_reach_kept: dict[tuple, _Reach] = {}
+_reach_lock = threading.Lock()
+
+
+def _reach(problem: Problem, agent: Agent, alike: Agent) -> _Reach:
+    """Where the agent's candidate shifts could put them, kept per process by what they
+    depend on."""
+    key = (problem.grid, alike, skilled_open(problem, agent),
+           frozenset(demand.shift_type for demand in problem.day_demand))
+    with _reach_lock:
+        found = _reach_kept.get(key)
+    if found is not None:
+        return found
+    candidates = [c for cs in agent_candidates(problem, agent).values() for c in cs]
+    found = _Reach(frozenset(t for c in candidates for t in range(c.start, c.end)),
+                   min((c.paid_minutes for c in candidates), default=0))
+    with _reach_lock:
+        if len(_reach_kept) >= _REACH_KEPT:
+            _reach_kept.pop(next(iter(_reach_kept)))  # the oldest
+        _reach_kept[key] = found
+    return found
 
 
 def _reasons(context: _Context, queue: Queue, t: int) -> dict[str, int]:

@@ -19,13 +19,11 @@ from web.capacity import (
     request_coverage,
     requests_of,
 )
-from web.charts import forecast_coverage_svg
+from web.client_week import client_week
 from web.clock import helsinki_day, today
 from web.db import request_session
-from web.email_backlog import backlog_charts, email_backlogs
-from web.outlook import client_outlook, upcoming_published
+from web.outlook import upcoming_published
 from web.planning import published_roster
-from web.reports import daily_coverage
 
 bp = Blueprint("client", __name__)
 
@@ -62,13 +60,7 @@ def coverage_page(client_key: str):  # noqa: ANN201
         session)
     if roster is None:
         return render_template("client/coverage.html", client=client, roster=None, weeks=[])
-    outlook = client_outlook(session, client, roster)
-    charts = {
-        qc.queue.key: forecast_coverage_svg(qc.starts, qc.forecast_contacts, qc.scheduled,
-                                            qc.required, title=qc.queue.name)
-        for qc in outlook.queues
-    }
-    backlogs = email_backlogs(session, roster, outlook.queues)
+    week = client_week(session, client, roster)
     end = roster.start_day + timedelta(days=roster.days)
     in_period = [r for r in requests_of(session, client.id)
                  if r.status == "approved" and roster.start_day <= helsinki_day(r.start) < end]
@@ -77,13 +69,13 @@ def coverage_page(client_key: str):  # noqa: ANN201
         client=client,
         roster=roster,
         weeks=weeks,
-        outlook=outlook,
+        outlook=week.outlook,
         outcomes=request_coverage(session, in_period),
-        queue_names={qc.queue.id: qc.queue.name for qc in outlook.queues},
-        charts=charts,
-        backlogs=backlogs,
-        backlog_charts=backlog_charts(outlook.queues, backlogs),
-        daily={d.day: d for d in daily_coverage(outlook.queues)},
+        queue_names={qc.queue.id: qc.queue.name for qc in week.outlook.queues},
+        charts=week.charts,
+        backlogs=week.backlogs,
+        backlog_charts=week.backlog_charts,
+        daily=week.daily,
         hours_per_interval=roster.interval_minutes / 60,
     )
 

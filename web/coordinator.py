@@ -23,11 +23,10 @@ from forecasts.history import MAX_REPORTED_PROBLEMS, HistoryError
 from web import models as m
 from web.auth import role_required
 from web.capacity import AnswerForm, answer_request, requests_of
-from web.charts import coverage_svg
+from web.client_week import coverage_week
 from web.clock import helsinki_day, today
 from web.compare import published_counterpart
 from web.db import MAX_ID, request_session
-from web.email_backlog import backlog_charts, email_backlogs
 from web.history_import import import_history_csv
 from web.jobs import (
     mark_stale_jobs,
@@ -43,7 +42,7 @@ from web.planning import (
     published_roster,
     shortfall_notes,
 )
-from web.reports import coverage, roster_week
+from web.reports import roster_week
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -100,17 +99,10 @@ def coverage_page():  # noqa: ANN201
     chosen, rosters = _chosen_roster()
     if chosen is None:
         return render_template("coordinator/empty.html")
-    queues = coverage(request_session(), chosen)
-    charts = {
-        qc.queue.key: coverage_svg(
-            qc.starts, qc.required, qc.scheduled, title=f"{qc.client.name} {qc.queue.name}"
-        )
-        for qc in queues
-    }
-    backlogs = email_backlogs(request_session(), chosen, queues)
+    week = coverage_week(request_session(), chosen)
     return render_template(
-        "coordinator/coverage.html", roster=chosen, rosters=rosters, queues=queues, charts=charts,
-        backlogs=backlogs, backlog_charts=backlog_charts(queues, backlogs),
+        "coordinator/coverage.html", roster=chosen, rosters=rosters, queues=week.queues,
+        charts=week.charts, backlogs=week.backlogs, backlog_charts=week.backlog_charts,
     )
 
 

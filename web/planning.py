@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -89,14 +90,17 @@ def shift_type(stored: dict) -> domain.ShiftType:
     )
 
 
+@functools.lru_cache(maxsize=64)
 def public_holidays(grid: Grid) -> frozenset[date]:
-    """Finnish public holidays within the grid's period."""
+    """Finnish public holidays within the grid's period (pure: kept per grid)."""
     finnish = holidays.country_holidays("FI", years=sorted({d.year for d in grid.day_list}))
     return frozenset(day for day in grid.day_list if day in finnish)
 
 
+@functools.lru_cache(maxsize=1024)
 def open_flags(grid: Grid, hours: domain.OpeningHours) -> tuple[bool, ...]:
-    """Whether a queue is open in each interval of the grid (Finnish holidays count)."""
+    """Whether a queue is open in each interval of the grid (Finnish holidays count; pure:
+    every page of a week asks again for the same grid and hours, so answers are kept)."""
     finnish = public_holidays(grid)
     flags = []
     for t in range(grid.n_intervals):

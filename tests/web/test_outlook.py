@@ -86,3 +86,26 @@ def test_coordinator_dashboard_explains_the_shortfalls(client, auth, session, pl
     assert explained, "no shortfall explained"
     assert "planned billable hours" in page
     assert client.get(f"/coordinator/clients/{company.key}?week=2020-01-06").status_code == 404
+
+
+def test_client_page_kept_between_requests_follows_changed_settings(client, auth, session, planned, app) -> None:  # noqa: ANN001, E501
+    """A second view of the same week comes from the kept view; a changed service target
+    is shown at once (the kept view is keyed by the settings it read)."""
+    company = session.exec(select(m.Client).order_by(m.Client.id)).first()
+    user = user_of(session, "client", client_id=company.id)
+    auth.login(user.username, _password(planned, user.username))
+    first = client.get(f"/clients/{company.key}/coverage").get_data(as_text=True)
+    again = client.get(f"/clients/{company.key}/coverage").get_data(as_text=True)
+    assert again == first
+    kept = app.extensions["vuoro_view_cache"]
+    assert kept.hits >= 1
+    queue = session.exec(select(m.Queue).where(m.Queue.client_id == company.id)
+                         .order_by(m.Queue.key)).first()
+    old_target = f"<td>{queue.name}</td><td class=\"num\">{100 * queue.service_level:.0f} %</td>"
+    assert old_target in first
+    queue.service_level = 0.55
+    session.add(queue)
+    session.commit()
+    changed = client.get(f"/clients/{company.key}/coverage").get_data(as_text=True)
+    assert f"<td>{queue.name}</td><td class=\"num\">55 %</td>" in changed
+    assert old_target not in changed

@@ -1,0 +1,112 @@
+"""A roster's week as the coverage pages show it (a client's, the coordinator's), made once
+per roster and kept.
+
+Everything here derives from the roster's shifts, its requirement and the client's queue
+settings (`web.view_cache` explains why that is safe to keep); the page adds, per request,
+what can change under it: the weeks to choose from and the client's approved requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from markupsafe import Markup
+from sqlmodel import Session, select
+
+from web import models as m
+from web.charts import coverage_svg, forecast_coverage_svg
+from web.email_backlog import EmailBacklog, backlog_charts, email_backlogs
+from web.outlook import Outlook, client_outlook
+from web.reports import DayCoverage, QueueCoverage, coverage, daily_coverage
+from web.view_cache import detached, fingerprint, roster_identity, view_cache
+
+
+@dataclass(frozen=True)
+class ClientWeek:
+    """The derived part of a client's coverage page for one roster."""
+
+    outlook: Outlook
+    charts: dict[str, Markup]
+    backlogs: dict[str, EmailBacklog]
+    backlog_charts: dict[str, Markup]
+    daily: dict[date, DayCoverage]
+
+
+def client_week(session: Session, client: m.Client, roster: m.Roster) -> ClientWeek:
+    """The client's week in the roster, from the cache when nothing it reads has changed."""
+    queues = session.exec(select(m.Queue).where(m.Queue.client_id == client.id)).all()
+    key = ("client_week", roster_identity(roster), fingerprint([client, *queues]))
+    return view_cache().get_or_make(key, lambda: _made(session, client, roster))
+
+
+def _made(session: Session, client: m.Client, roster: m.Roster) -> ClientWeek:
+    """Compute the week, with copies of the rows it holds (they outlive the request)."""
+    outlook = client_outlook(session, client, roster)
+    backlogs = email_backlogs(session, roster, outlook.queues)
+    week = ClientWeek(
+        outlook=outlook,
+        charts={qc.queue.key: forecast_coverage_svg(qc.starts, qc.forecast_contacts,
+                                                    qc.scheduled, qc.required,
+                                                    title=qc.queue.name)
+                for qc in outlook.queues},
+        backlogs=backlogs,
+        backlog_charts=backlog_charts(outlook.queues, backlogs),
+        daily={d.day: d for d in daily_coverage(outlook.queues)},
+    )
+    return _detached(week)
+
+
+def _detached(week: ClientWeek) -> ClientWeek:
+    """The same week holding copies of its client, roster and queue rows."""
+    outlook = week.outlook
+    client = detached(outlook.client)
+    queues = {qc.queue.id: detached(qc.queue) for qc in outlook.queues}
+
+    def coverage(qc: QueueCoverage) -> QueueCoverage:
+        return replace(qc, queue=queues[qc.queue.id], client=client)
+
+    return replace(
+        week,
+        outlook=replace(
+            outlook, client=client, roster=detached(outlook.roster),
+            queues=[coverage(qc) for qc in outlook.queues],
+            queue_days=[replace(qd, queue=queues[qd.queue.id]) for qd in outlook.queue_days],
+        ),
+        backlogs={key: replace(b, queue=queues[b.queue.id]) for key, b in week.backlogs.items()},
+    )
+
+
+@dataclass(frozen=True)
+class CoverageWeek:
+    """The derived part of the coordinator's coverage page (every queue) for one roster."""
+
+    queues: list[QueueCoverage]
+    charts: dict[str, Markup]
+    backlogs: dict[str, EmailBacklog]
+    backlog_charts: dict[str, Markup]
+
+
+def coverage_week(session: Session, roster: m.Roster) -> CoverageWeek:
+    """Every queue's coverage in the roster, from the cache when nothing it reads changed."""
+    rows = [*session.exec(select(m.Client)), *session.exec(select(m.Queue))]
+    key = ("coverage_week", roster_identity(roster), fingerprint(rows))
+    return view_cache().get_or_make(key, lambda: _made_coverage(session, roster))
+
+
+def _made_coverage(session: Session, roster: m.Roster) -> CoverageWeek:
+    """Compute every queue's coverage, charts and email backlogs, holding row copies."""
+    queues = coverage(session, roster)
+    backlogs = email_backlogs(session, roster, queues)
+    charts = {qc.queue.key: coverage_svg(qc.starts, qc.required, qc.scheduled,
+                                         title=f"{qc.client.name} {qc.queue.name}")
+              for qc in queues}
+    clients = {qc.client.id: detached(qc.client) for qc in queues}
+    copies = {qc.queue.id: detached(qc.queue) for qc in queues}
+    return CoverageWeek(
+        queues=[replace(qc, queue=copies[qc.queue.id], client=clients[qc.client.id])
+                for qc in queues],
+        charts=charts,
+        backlogs={k: replace(b, queue=copies[b.queue.id]) for k, b in backlogs.items()},
+        backlog_charts=backlog_charts(queues, backlogs),
+    )
