@@ -19,6 +19,7 @@ less than the 10:00 peak; a day or client with no contacts has no level (NaN).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -248,16 +249,24 @@ def _queue_levels(contacts, service_seconds, agents, grid: Grid, answer_seconds:
     abandon, occ = np.zeros(n), np.zeros(n)
     minutes = grid.interval_minutes
     for t in np.flatnonzero(contacts > 0):
-        c, s, k = float(contacts[t]), float(service_seconds[t]), int(agents[t])
-        if patience:
-            r = erlang_a(c, s, minutes, k, answer_seconds, patience)
-            level[t], asa[t] = r.service_level, r.asa_seconds
-            abandon[t], occ[t] = r.abandon_probability, r.occupancy
-        else:
-            level[t] = service_level(c, s, minutes, k, answer_seconds)
-            asa[t] = average_speed_of_answer(c, s, minutes, k)
-            occ[t] = min(1.0, occupancy(c, s, minutes, k))
+        level[t], asa[t], abandon[t], occ[t] = _interval_figures(
+            float(contacts[t]), float(service_seconds[t]), minutes, int(agents[t]),
+            float(answer_seconds), float(patience) if patience else None)
     return level, asa, abandon, occ
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _interval_figures(contacts: float, service_seconds: float, minutes: int, agents: int,
+                      answer_seconds: float, patience: float | None
+                      ) -> tuple[float, float, float, float]:
+    """Service level, ASA, abandonment and occupancy of one interval (Erlang C, or A with a
+    patience). Pure, and the same intervals come back on every page of a week: kept."""
+    if patience:
+        r = erlang_a(contacts, service_seconds, minutes, agents, answer_seconds, patience)
+        return r.service_level, r.asa_seconds, r.abandon_probability, r.occupancy
+    return (service_level(contacts, service_seconds, minutes, agents, answer_seconds),
+            average_speed_of_answer(contacts, service_seconds, minutes, agents), 0.0,
+            min(1.0, occupancy(contacts, service_seconds, minutes, agents)))
 
 
 def _weighted(levels: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

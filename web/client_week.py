@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+import pandas as pd
 from markupsafe import Markup
 from sqlmodel import Session, select
 
@@ -18,6 +19,7 @@ from web import models as m
 from web.charts import coverage_svg, forecast_coverage_svg
 from web.email_backlog import EmailBacklog, backlog_charts, email_backlogs
 from web.outlook import Outlook, client_outlook
+from web.replanning import stored_requirement_frame
 from web.reports import DayCoverage, QueueCoverage, coverage, daily_coverage
 from web.view_cache import detached, fingerprint, roster_identity, view_cache
 
@@ -40,10 +42,22 @@ def client_week(session: Session, client: m.Client, roster: m.Roster) -> ClientW
     return view_cache().get_or_make(key, lambda: _made(session, client, roster))
 
 
+def requirement_frame(session: Session, roster: m.Roster) -> pd.DataFrame:
+    """The roster's stored requirement as a frame (every queue), kept per requirement: its
+    rows are only ever inserted, and every draft of a week shares one."""
+    row = session.get(m.Requirement, roster.requirement_id)
+    key = ("requirement", roster.requirement_id, row.created_at if row else None)
+    return view_cache().get_or_make(
+        key, lambda: stored_requirement_frame(session, roster.requirement_id))
+
+
 def _made(session: Session, client: m.Client, roster: m.Roster) -> ClientWeek:
     """Compute the week, with copies of the rows it holds (they outlive the request)."""
-    outlook = client_outlook(session, client, roster)
-    backlogs = email_backlogs(session, roster, outlook.queues)
+    queues = session.exec(select(m.Queue.key).where(m.Queue.client_id == client.id)).all()
+    frame = requirement_frame(session, roster)
+    mine = frame[frame["queue"].isin(set(queues))].reset_index(drop=True)
+    outlook = client_outlook(session, client, roster, requirement=mine)
+    backlogs = email_backlogs(session, roster, outlook.queues, requirement=mine)
     week = ClientWeek(
         outlook=outlook,
         charts={qc.queue.key: forecast_coverage_svg(qc.starts, qc.forecast_contacts,
@@ -97,7 +111,8 @@ def coverage_week(session: Session, roster: m.Roster) -> CoverageWeek:
 def _made_coverage(session: Session, roster: m.Roster) -> CoverageWeek:
     """Compute every queue's coverage, charts and email backlogs, holding row copies."""
     queues = coverage(session, roster)
-    backlogs = email_backlogs(session, roster, queues)
+    backlogs = email_backlogs(session, roster, queues, requirement=requirement_frame(session,
+                                                                                    roster))
     charts = {qc.queue.key: coverage_svg(qc.starts, qc.required, qc.scheduled,
                                          title=f"{qc.client.name} {qc.queue.name}")
               for qc in queues}

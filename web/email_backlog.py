@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from markupsafe import Markup
 from sqlmodel import Session
 
@@ -50,14 +51,17 @@ class EmailBacklog:
 
 
 def email_backlogs(
-    session: Session, roster: m.Roster, queues: list[QueueCoverage]
+    session: Session, roster: m.Roster, queues: list[QueueCoverage], *,
+    requirement: pd.DataFrame | None = None,
 ) -> dict[str, EmailBacklog]:
-    """The backlog of every email queue among `queues`, from the roster's scheduled agents."""
+    """The backlog of every email queue among `queues`, from the roster's scheduled agents
+    (`requirement`: the roster's stored requirement frame, when the caller has it)."""
     email = [qc for qc in queues if qc.queue.channel == "email"]
     if not email:
         return {}
     grid = grid_of(roster)
-    frame = stored_requirement_frame(session, roster.requirement_id, [qc.queue.id for qc in email])
+    frame = stored_requirement_frame(session, roster.requirement_id, [qc.queue.id for qc in email]
+                                     ) if requirement is None else requirement
     forecast = forecast_from_frame(frame, grid)
     found = {}
     for qc in email:

@@ -8,10 +8,11 @@ or A for voice, chat concurrency, deferred email). Days aggregate weighted by co
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
+import pandas as pd
 from sqlmodel import Session, select
 
 from scheduler import domain
@@ -75,14 +76,17 @@ class Outlook:
 
 
 def client_outlook(
-    session: Session, client: m.Client, roster: m.Roster, *, explain: bool = False
+    session: Session, client: m.Client, roster: m.Roster, *, explain: bool = False,
+    requirement: pd.DataFrame | None = None,
 ) -> Outlook:
-    """The client's forecast, requirement, coverage and projected service level in a roster."""
+    """The client's forecast, requirement, coverage and projected service level in a roster
+    (`requirement`: the roster's stored requirement frame, when the caller has it)."""
     grid = grid_of(roster)
     hours = roster.interval_minutes / 60
     queues = coverage(session, roster, client_id=client.id)
     frame = stored_requirement_frame(session, roster.requirement_id,
-                                     [qc.queue.id for qc in queues])
+                                     [qc.queue.id for qc in queues]) \
+        if requirement is None else requirement
     keys = {qc.queue.key for qc in queues}
     levels = interval_service_levels(
         grid,
@@ -96,18 +100,12 @@ def client_outlook(
     spans: dict[int, list[int]] = {d: [] for d in range(grid.days)}
     for t in range(grid.n_intervals):
         spans[grid.day_index_of(t)].append(t)
+    daily_levels = _daily_levels(levels)
     queue_days = []
     for qc in queues:
         for d, day in enumerate(grid.day_list):
             span = spans[d]
-            level = None
-            if levels is not None:
-                part = levels[(levels["queue"] == qc.queue.key) & (levels["day"] == d)]
-                weight = part["contacts"].to_numpy(dtype=float)
-                if weight.sum() > 0:
-                    value = float((part["service_level"].to_numpy(dtype=float) * weight).sum()
-                                  / weight.sum())
-                    level = None if math.isnan(value) else value
+            level = daily_levels.get((qc.queue.key, d))
             queue_days.append(QueueDay(
                 qc.queue, day, sum(qc.forecast_contacts[t] for t in span),
                 sum(qc.required[t] for t in span) * hours,
@@ -128,6 +126,24 @@ def client_outlook(
     billable = sum(qc.scheduled_total for qc in queues) * hours
     return Outlook(client, roster, queues, queue_days, days, billable,
                    _explained(session, client, roster, keys) if explain else [])
+
+
+def _daily_levels(levels: pd.DataFrame | None) -> dict[tuple[str, int], float]:
+    """Per (queue, day): the contact-weighted mean of the interval levels (left out where a
+    day has no contacts or no defined level)."""
+    if levels is None or levels.empty:
+        return {}
+    weight = levels["contacts"].to_numpy(dtype=float)
+    weighted = levels["service_level"].to_numpy(dtype=float) * weight
+    frame = pd.DataFrame({"queue": levels["queue"], "day": levels["day"], "weight": weight,
+                          "weighted": np.nan_to_num(weighted), "undefined": np.isnan(weighted)})
+    sums = frame.groupby(["queue", "day"], sort=False)[["weight", "weighted", "undefined"]].sum()
+    found = {}
+    for (queue, day), total, level_sum, undefined in zip(
+            sums.index, sums["weight"], sums["weighted"], sums["undefined"], strict=True):
+        if total > 0 and not undefined:  # one undefined interval leaves the day undefined
+            found[str(queue), int(day)] = float(level_sum / total)
+    return found
 
 
 def _explained(session: Session, client: m.Client, roster: m.Roster, keys: set[str]) -> list[str]:
