@@ -63,7 +63,10 @@ def roster_diff(
     new = shift_views(session, after, agent_ids)
     old = shift_views(session, before, agent_ids) if before is not None else {}
     first, end = after.start_day, after.start_day + timedelta(days=after.days)
-    names = {a.id: (a.key, a.name) for a in session.exec(select(m.Agent))}
+    agents = select(m.Agent.id, m.Agent.key, m.Agent.name)
+    if agent_ids is not None:
+        agents = agents.where(col(m.Agent.id).in_(agent_ids))
+    names = {agent_id: (key, name) for agent_id, key, name in session.exec(agents)}
     changes = []
     for agent_id in sorted(set(new) | set(old), key=lambda i: names[i][1]):
         was = {v.day: v for v in old.get(agent_id, []) if first <= v.day < end}

@@ -21,6 +21,7 @@ inflate the latencies it measures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import math
 import multiprocessing
@@ -310,6 +311,23 @@ def serve(database_url: str, port: int, log: Path, workers: int) -> subprocess.P
     raise RuntimeError("vuoro serve did not start within 60 s")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its worker processes (Linux
+    /proc; 0 where it cannot be read)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 def percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile of a sample."""
     ordered = sorted(values)
@@ -395,8 +413,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         for worker in workers:
             worker.start()
+        time.sleep(args.warm_up_seconds)
+        cpu_before = server_cpu_seconds(server.pid)
         results = [row for _ in workers for row in out.get(
             timeout=args.warm_up_seconds + args.seconds + 120)]
+        cpu_used = server_cpu_seconds(server.pid) - cpu_before
         for worker in workers:
             worker.join()
     finally:
@@ -409,6 +430,9 @@ def run(args: argparse.Namespace) -> int:
     for page, seconds, ok, status, _ in results:
         report.rows.setdefault(page, []).append((seconds, ok, status))
     print(report.text(args.users, args.think_seconds, world, args.workers))
+    print(f"server CPU in the window: {cpu_used:.1f} s over {report.seconds:.0f} s "
+          f"({cpu_used / report.seconds:.2f} of {os.cpu_count()} cores), "
+          f"{1000 * cpu_used / max(1, len(measured)):.1f} ms per request")
     queue_warnings = server_log.read_text(errors="replace").count("Task queue depth")
     print(f"server log {server_log}: {queue_warnings} waitress 'task queue depth' warnings "
           "(requests waiting for one of its threads)")

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import has_app_context
 from sqlmodel import Session, col, select
 
 from scheduler.grid import Grid
 from web import models as m
 from web.planning import grid_of, utc
+from web.view_cache import view_cache
 
+KEPT_AGENTS = 4  # shift views of up to this many agents are kept per roster (agent pages)
 MAX_PERIOD_DAYS = 28  # a planning period is at most four weeks (web.jobs.submit_plan_job)
 
 
@@ -101,6 +105,22 @@ def shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None 
             .join(m.Client, col(m.Client.id) == col(m.Queue.client_id))
         )
     }
+    if agent_ids is not None and len(agent_ids) <= KEPT_AGENTS and has_app_context():
+        # a roster's shifts never change once saved: one agent's views are kept, by the
+        # roster's identity and the queue names they show
+        key = ("shift_views", roster.id, getattr(roster, "created_at", None),
+               tuple(sorted(agent_ids)), tuple(sorted(names.items())))
+        kept = view_cache().get_or_make(key, lambda: {
+            agent: tuple(views) for agent, views in
+            _shift_views(session, roster, agent_ids, zone, names).items()})
+        return defaultdict(list, {agent: list(views) for agent, views in kept.items()})
+    return _shift_views(session, roster, agent_ids, zone, names)
+
+
+def _shift_views(session: Session, roster: m.Roster, agent_ids: list[int] | None,
+                 zone: ZoneInfo, names: dict[int, tuple[str, str, str, str]]
+                 ) -> dict[int, list[ShiftView]]:
+    """Read and assemble the shift views (shift_views without the cache)."""
     query = select(m.Shift.id, m.Shift.agent_id, m.Shift.day, m.Shift.start, m.Shift.end).where(
         m.Shift.roster_id == roster.id
     )
@@ -160,7 +180,8 @@ def _with_back_office(blocks: list[Block], start: datetime, end: datetime) -> tu
 def upcoming_shifts(session: Session, agent_id: int, today: date) -> list[ShiftView]:
     """An agent's shifts in published rosters from `today` on, in time order."""
     published = session.exec(  # the columns shift_views reads; no need for whole rows
-        select(m.Roster.id, m.Roster.start_day, m.Roster.days, m.Roster.interval_minutes)
+        select(m.Roster.id, m.Roster.start_day, m.Roster.days, m.Roster.interval_minutes,
+               m.Roster.created_at)
         .where(m.Roster.status == "published",
                m.Roster.start_day > today - timedelta(days=MAX_PERIOD_DAYS))
         .order_by(col(m.Roster.start_day))

@@ -59,3 +59,23 @@ def test_a_paid_coffee_break_shows_like_a_meal_break_and_stays_paid(client, auth
     agent = session.get(m.Agent, shift.agent_id)
     page = client.get(f"/agents/{agent.key}/shifts").get_data(as_text=True)
     assert f"{coffee.start:%H:%M}–{coffee.end:%H:%M}</time>\n        coffee break" in page
+
+
+def test_an_agents_kept_shift_views_follow_a_renamed_client(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """The agent page keeps a roster's shift views between requests, keyed by the names it
+    shows: renaming a client shows the new name on the next view, not the kept one."""
+    activity = session.exec(select(m.Activity).join(m.Shift).where(
+        m.Shift.roster_id == planned.roster_id).order_by(m.Activity.start)).first()
+    shift = session.get(m.Shift, activity.shift_id)
+    company = session.get(m.Client, session.get(m.Queue, activity.queue_id).client_id)
+    agent = session.get(m.Agent, shift.agent_id)
+    user = user_of(session, "agent", agent_id=agent.id)
+    auth.login(user.username, _password(planned, user.username))
+    first = client.get(f"/agents/{agent.key}/shifts").get_data(as_text=True)
+    assert client.get(f"/agents/{agent.key}/shifts").get_data(as_text=True) == first
+    assert f"{company.name} · " in first
+    company.name = "Renamed Oy"
+    session.add(company)
+    session.commit()
+    again = client.get(f"/agents/{agent.key}/shifts").get_data(as_text=True)
+    assert "Renamed Oy · " in again
