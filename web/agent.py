@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlmodel import select
 
@@ -23,6 +33,7 @@ from web.time_off import (
     requests_of,
     upcoming_days_off,
 )
+from web.view_cache import view_cache
 
 bp = Blueprint("agent", __name__)
 FEED_PAST_DAYS = 14  # calendar apps keep a fortnight of past shifts
@@ -145,12 +156,30 @@ def cancel_time_off(time_off_id: int):  # noqa: ANN201
 
 @bp.route("/calendar/<token>.ics")
 def feed(token: str):  # noqa: ANN201
-    """A calendar app's subscription: the token is the only credential, revocable."""
+    """A calendar app's subscription: the token is the only credential, revocable.
+
+    Calendar apps poll their feeds: the answer carries an ETag of its content, and a poll
+    that sends it back (If-None-Match) while nothing changed gets 304 Not Modified."""
     session = request_session()
     agent = agent_for_token(session, token)
     if agent is None:
         abort(404)
-    return _ics(agent, upcoming_shifts(session, agent.id, today() - timedelta(FEED_PAST_DAYS)))
+    shifts_ = upcoming_shifts(session, agent.id, today() - timedelta(FEED_PAST_DAYS))
+    body, etag = view_cache().get_or_make(
+        ("feed", agent.key, agent.name, tuple(shifts_)), lambda: _feed_body(agent, shifts_))
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="text/calendar")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"  # keep it, but ask every time
+    return response
+
+
+def _feed_body(agent: m.Agent, shifts_: list) -> tuple[bytes, str]:
+    """The calendar and its entity tag (a digest of the calendar)."""
+    body = shifts_calendar(agent, shifts_)
+    return body, hashlib.sha256(body).hexdigest()[:32]
 
 
 def _ics(agent: m.Agent, shifts_: list, *, attachment: bool = False) -> Response:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from web import models as m
-from web.reports import QueueCoverage, ShiftView, coverage, shift_views
+from web.reports import MAX_PERIOD_DAYS, QueueCoverage, ShiftView, coverage, shift_views
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,16 @@ def published_counterpart(session: Session, roster: m.Roster) -> m.Roster | None
 
 def previous_published(session: Session, roster: m.Roster) -> m.Roster | None:
     """The published version this one replaced: the newest earlier version over its period."""
-    end = roster.start_day + timedelta(days=roster.days)
     query = select(m.Roster).where(m.Roster.version > 0, m.Roster.version < roster.version)
-    for other in session.exec(query.order_by(col(m.Roster.version).desc())):
-        if other.start_day < end and roster.start_day < other.start_day + timedelta(
-            days=other.days
-        ):
+    return _previous(session.exec(query).all(), roster)
+
+
+def _previous(versions: list[m.Roster], roster: m.Roster) -> m.Roster | None:
+    """Among published versions, the newest earlier one overlapping the roster's period."""
+    end = roster.start_day + timedelta(days=roster.days)
+    for other in sorted(versions, key=lambda r: r.version, reverse=True):
+        if 0 < other.version < roster.version and other.start_day < end \
+                and roster.start_day < other.start_day + timedelta(days=other.days):
             return other
     return None
 
@@ -148,11 +152,15 @@ class AgentChanges:
 def agent_changes(session: Session, agent_id: int, today: date) -> AgentChanges:
     """An agent's upcoming shifts that differ from the previous published version."""
     by_day, versions = {}, {}
-    published = session.exec(select(m.Roster).where(m.Roster.status == "published")).all()
-    for roster in published:
-        if roster.start_day + timedelta(days=roster.days) <= today:
+    # a roster that has not ended started less than a period ago, and a version it replaced
+    # overlaps it: one query of the versions since two periods ago holds both
+    recent = session.exec(select(m.Roster).where(
+        m.Roster.version > 0,
+        m.Roster.start_day > today - timedelta(days=2 * MAX_PERIOD_DAYS))).all()
+    for roster in recent:
+        if roster.status != "published" or roster.start_day + timedelta(days=roster.days) <= today:
             continue
-        before = previous_published(session, roster)
+        before = _previous(recent, roster)
         if before is None:
             continue
         for change in roster_diff(session, before, roster, [agent_id]):

@@ -5,8 +5,9 @@ week forecast, rostered and published), gives every agent a calendar feed and th
 coordinator drafts to publish, starts `vuoro serve` (waitress) on a free loopback port, and
 runs concurrent simulated users for a fixed time:
 
-- agents sign in, then read their schedule page and fetch their calendar feed (as a
-  calendar app does: no login, the feed's secret URL) now and then the .ics download;
+- agents sign in, then read their schedule page and poll their calendar feed (as a
+  calendar app does: no login, the feed's secret URL, the last answer's ETag sent back so
+  an unchanged feed answers 304), now and then the .ics download;
 - clients sign in, read their coverage and their requests page, and file capacity requests
   through the form (CSRF and the one-time submission token, as a browser sends them);
 - one coordinator reads the week roster and publishes a fresh draft, again and again.
@@ -155,14 +156,22 @@ class Browser:
     def __init__(self, port: int, results: list) -> None:
         self.port = port
         self.cookies: dict[str, str] = {}
+        self.etags: dict[str, str] = {}  # path -> the ETag its last answer carried
         self.results = results
         self.connection = http.client.HTTPConnection("127.0.0.1", port,
                                                      timeout=TIMEOUT_SECONDS)
 
     def request(self, page: str, method: str, path: str, form: dict | None = None,
-                expect: tuple[int, ...] = (200,), cookies: bool = True) -> tuple[int, str, dict]:
-        """Send one request; record (page, seconds, ok, status) and return the answer."""
+                expect: tuple[int, ...] = (200,), cookies: bool = True,
+                conditional: bool = False) -> tuple[int, str, dict]:
+        """Send one request; record (page, seconds, ok, status) and return the answer.
+
+        `conditional`: send the ETag the last answer for this path carried (If-None-Match),
+        as calendar apps do when they poll a feed; 304 Not Modified is then a good answer."""
         headers = {"Connection": "keep-alive"}
+        if conditional and path in self.etags:
+            headers["If-None-Match"] = self.etags[path]
+            expect = (*expect, 304)
         if cookies and self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -177,6 +186,8 @@ class Browser:
             text = response.read().decode("utf-8", errors="replace")
             status = response.status
             answer_headers = {k.lower(): v for k, v in response.getheaders()}
+            if conditional and "etag" in answer_headers:
+                self.etags[path] = answer_headers["etag"]
             for name, value in response.getheaders():
                 if name.lower() == "set-cookie" and cookies:
                     pair = value.split(";", 1)[0]
@@ -209,7 +220,7 @@ def _log_in(browser: Browser, persona: Persona) -> None:
 def _agent(browser: Browser, persona: Persona, rng: random.Random) -> None:
     """One agent step: the schedule page and the calendar feed (sometimes the download)."""
     browser.request("agent_shifts", "GET", f"/agents/{persona.key}/shifts")
-    browser.request("calendar_feed", "GET", persona.feed, cookies=False)
+    browser.request("calendar_feed", "GET", persona.feed, cookies=False, conditional=True)
     if rng.random() < 0.2:
         browser.request("agent_ics", "GET", f"/agents/{persona.key}/shifts.ics")
 

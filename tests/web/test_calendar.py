@@ -94,3 +94,28 @@ def test_feed_link_works_without_login_until_replaced_or_revoked(client, auth, s
     assert anonymous.get(f"/calendar/{second}.ics").status_code == 200
     client.post("/my/calendar/revoke", data={"csrf_token": token})
     assert anonymous.get(f"/calendar/{second}.ics").status_code == 404
+
+
+def test_a_feed_poll_with_its_etag_gets_304_until_the_calendar_changes(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """A calendar app that sends the feed's ETag back gets 304 and no body while nothing
+    changed, and the full calendar (new ETag) once it changed."""
+    agent, user = _agent_with_shifts(session, planned)
+    auth.login(user.username, _password(planned, user.username))
+    token = auth.csrf_token("/my/calendar")
+    client.post("/my/calendar/token", data={"csrf_token": token})
+    feed = client.get("/my/calendar").get_data(as_text=True).split("/calendar/")[1]
+    path = "/calendar/" + feed.split(".ics")[0] + ".ics"
+    app = client.application.test_client()
+    first = app.get(path)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and first.data and "no-store" not in first.headers[
+        "Cache-Control"]
+    polled = app.get(path, headers={"If-None-Match": etag})
+    assert polled.status_code == 304 and polled.data == b""
+    assert app.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    agent.name = agent.name + " Renamed"  # the calendar's name changes: a new calendar
+    session.add(agent)
+    session.commit()
+    renamed = app.get(path, headers={"If-None-Match": etag})
+    assert renamed.status_code == 200 and renamed.headers["ETag"] != etag
+    assert b"Renamed" in renamed.data
