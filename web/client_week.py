@@ -36,10 +36,23 @@ class ClientWeek:
 
 
 def client_week(session: Session, client: m.Client, roster: m.Roster) -> ClientWeek:
-    """The client's week in the roster, from the cache when nothing it reads has changed."""
+    """The client's week in the roster, from the cache when nothing it reads has changed.
+
+    The coverage of the client's queues is kept per roster; what is derived from it (service
+    levels, backlogs, charts) is kept by the coverage itself, so a new version that leaves
+    the client's queues as they were (another client's change) costs no new computation."""
     queues = session.exec(select(m.Queue).where(m.Queue.client_id == client.id)).all()
-    key = ("client_week", roster_identity(roster), fingerprint([client, *queues]))
-    return view_cache().get_or_make(key, lambda: _made(session, client, roster))
+    settings = fingerprint([client, *queues])
+    covered = view_cache().get_or_make(
+        ("client_coverage", roster_identity(roster), settings),
+        lambda: _detached_coverage(coverage(session, roster, client_id=client.id)))
+    row = session.get(m.Requirement, roster.requirement_id)
+    key = ("client_week", roster.requirement_id, row.created_at if row else None,
+           roster.start_day, roster.days, roster.interval_minutes, settings,
+           tuple(qc.scheduled for qc in covered))
+    week = view_cache().get_or_make(key, lambda: _made(session, client, roster, covered))
+    # kept by content, so possibly made from another version alike: name this one
+    return replace(week, outlook=replace(week.outlook, roster=roster, client=client))
 
 
 def requirement_frame(session: Session, roster: m.Roster) -> pd.DataFrame:
@@ -51,12 +64,13 @@ def requirement_frame(session: Session, roster: m.Roster) -> pd.DataFrame:
         key, lambda: stored_requirement_frame(session, roster.requirement_id))
 
 
-def _made(session: Session, client: m.Client, roster: m.Roster) -> ClientWeek:
-    """Compute the week, with copies of the rows it holds (they outlive the request)."""
-    queues = session.exec(select(m.Queue.key).where(m.Queue.client_id == client.id)).all()
+def _made(session: Session, client: m.Client, roster: m.Roster,
+          covered: list[QueueCoverage]) -> ClientWeek:
+    """Compute the week from the client's coverage, holding copies of the rows it keeps."""
+    keys = {qc.queue.key for qc in covered}
     frame = requirement_frame(session, roster)
-    mine = frame[frame["queue"].isin(set(queues))].reset_index(drop=True)
-    outlook = client_outlook(session, client, roster, requirement=mine)
+    mine = frame[frame["queue"].isin(keys)].reset_index(drop=True)
+    outlook = client_outlook(session, client, roster, requirement=mine, queues=covered)
     backlogs = email_backlogs(session, roster, outlook.queues, requirement=mine)
     week = ClientWeek(
         outlook=outlook,
@@ -69,6 +83,13 @@ def _made(session: Session, client: m.Client, roster: m.Roster) -> ClientWeek:
         daily={d.day: d for d in daily_coverage(outlook.queues)},
     )
     return _detached(week)
+
+
+def _detached_coverage(queues: list[QueueCoverage]) -> list[QueueCoverage]:
+    """The same coverage holding copies of its queue and client rows."""
+    clients = {qc.client.id: detached(qc.client) for qc in queues}
+    return [replace(qc, queue=detached(qc.queue), client=clients[qc.client.id])
+            for qc in queues]
 
 
 def _detached(week: ClientWeek) -> ClientWeek:

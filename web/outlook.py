@@ -77,13 +77,15 @@ class Outlook:
 
 def client_outlook(
     session: Session, client: m.Client, roster: m.Roster, *, explain: bool = False,
-    requirement: pd.DataFrame | None = None,
+    requirement: pd.DataFrame | None = None, queues: list[QueueCoverage] | None = None,
 ) -> Outlook:
     """The client's forecast, requirement, coverage and projected service level in a roster
-    (`requirement`: the roster's stored requirement frame, when the caller has it)."""
+    (`requirement`: the roster's stored requirement frame, `queues`: the coverage of the
+    client's queues in it, when the caller has them)."""
     grid = grid_of(roster)
     hours = roster.interval_minutes / 60
-    queues = coverage(session, roster, client_id=client.id)
+    if queues is None:
+        queues = coverage(session, roster, client_id=client.id)
     frame = stored_requirement_frame(session, roster.requirement_id,
                                      [qc.queue.id for qc in queues]) \
         if requirement is None else requirement
