@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from sqlmodel import select
 
 from web import models as m
@@ -66,7 +67,12 @@ def shifts(agent_key: str):  # noqa: ANN201
     agent = _visible_agent(agent_key)
     upcoming = upcoming_shifts(request_session(), agent.id, today())
     changes = agent_changes(request_session(), agent.id, today())
-    return render_template("agent/shifts.html", agent=agent, shifts=upcoming, changes=changes)
+    key = ("agent_listing", tuple(upcoming),
+           tuple(sorted((day, change, changes.versions[day])
+                        for day, change in changes.by_day.items())))
+    listing = view_cache().get_or_make(key, lambda: Markup(render_template(
+        "agent/_shifts_list.html", shifts=upcoming, changes=changes)))
+    return render_template("agent/shifts.html", agent=agent, listing=listing)
 
 
 @bp.route("/agents/<agent_key>/shifts.ics")
