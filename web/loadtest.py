@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import random
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -431,6 +432,8 @@ def run(args: argparse.Namespace) -> int:
         cpu_used = server_cpu_seconds(server.pid) - cpu_before
         for worker in workers:
             worker.join()
+        generator_cpu = sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f)
+                            for f in ("ru_utime", "ru_stime"))  # the joined load generators
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -443,7 +446,8 @@ def run(args: argparse.Namespace) -> int:
     print(report.text(args.users, args.think_seconds, world, args.workers))
     print(f"server CPU in the window: {cpu_used:.1f} s over {report.seconds:.0f} s "
           f"({cpu_used / report.seconds:.2f} of {os.cpu_count()} cores), "
-          f"{1000 * cpu_used / max(1, len(measured)):.1f} ms per request")
+          f"{1000 * cpu_used / max(1, len(measured)):.1f} ms per request; the load generator "
+          f"used {generator_cpu:.1f} s of CPU in all (warm-up included)")
     queue_warnings = server_log.read_text(errors="replace").count("Task queue depth")
     print(f"server log {server_log}: {queue_warnings} waitress 'task queue depth' warnings "
           "(requests waiting for one of its threads)")
