@@ -150,13 +150,41 @@ class _Context:
         for shift in roster.shifts:
             self.shifts.setdefault(shift.agent, []).append(shift)
         self._reach: dict[Agent, _Reach] = {}
+        self.weeks = list(problem.weeks().values())
+        self.day_index = {day: d for d, day in enumerate(problem.grid.day_list)}
+        self._week_room: dict[str, list[tuple[list[int], int]]] = {}
+        self._open: dict[frozenset[str], tuple[bool, ...]] = {}
+
+    def week_room(self, agent: Agent) -> list[tuple[list[int], int]]:
+        """Per ISO week of the period: its days and the paid minutes the agent may still add
+        (the contract's weekly maximum less what is rostered; none counted when a shift
+        lies outside the period)."""
+        found = self._week_room.get(agent.key)
+        if found is None:
+            shifts = self.shifts.get(agent.key, [])
+            inside = all(s.day in self.day_index for s in shifts)
+            found = []
+            for days in self.weeks:
+                _, high = self.problem.week_bounds(agent, days)
+                paid = sum(s.paid_minutes for s in shifts if self.day_index[s.day] in days
+                           ) if inside else 0
+                found.append((days, high - paid))
+            self._week_room[agent.key] = found
+        return found
+
+    def skilled_open(self, agent: Agent) -> tuple[bool, ...]:
+        """Whether any of the agent's queues is open, per interval (per skill set)."""
+        found = self._open.get(agent.skills)
+        if found is None:
+            found = self._open[agent.skills] = skilled_open(self.problem, agent)
+        return found
 
     def reach(self, agent: Agent) -> _Reach:
         """The agent's candidate shifts summed up; agents alike but for name share one."""
         alike = replace(agent, key="", name="", shift_requests=())  # what candidates depend on
         found = self._reach.get(alike)
         if found is None:
-            found = _reach(self.problem, agent, alike)
+            found = _reach(self.problem, agent, alike, self.skilled_open(agent))
             self._reach[alike] = found
         return found
 
@@ -170,10 +198,11 @@ _reach_kept: dict[tuple, _Reach] = {}
 _reach_lock = threading.Lock()
 
 
-def _reach(problem: Problem, agent: Agent, alike: Agent) -> _Reach:
+def _reach(problem: Problem, agent: Agent, alike: Agent, open_any: tuple[bool, ...]
+           ) -> _Reach:
     """Where the agent's candidate shifts could put them, kept per process by what they
     depend on."""
-    key = (problem.grid, alike, skilled_open(problem, agent),
+    key = (problem.grid, alike, open_any,
            frozenset(demand.shift_type for demand in problem.day_demand))
     with _reach_lock:
         found = _reach_kept.get(key)
@@ -225,13 +254,9 @@ def _doing(
     reach = context.reach(agent)
     if t not in reach.covered:
         return "outside shift window"
-    for days in problem.weeks().values():
-        if d in days:
-            _, high = problem.week_bounds(agent, days)
-            paid = sum(s.paid_minutes for s in shifts if problem.grid.day_list.index(s.day) in days
-                       ) if all(s.day in problem.grid.day_list for s in shifts) else 0
-            if paid + reach.shortest_paid_minutes > high:
-                return "weekly maximum"
+    for days, room in context.week_room(agent):
+        if d in days and reach.shortest_paid_minutes > room:
+            return "weekly maximum"
     if any(s.day == day for s in shifts) or _near_rest(agent, shifts, instant):
         return "rest or day off"
     return "not rostered"

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import holidays
 import pandas as pd
+from flask import has_app_context
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, func, select
@@ -18,6 +19,7 @@ from scheduler.explain import explain_shortfall
 from scheduler.grid import Grid
 from scheduler.validate import validate
 from web import models as m
+from web.view_cache import view_cache
 
 
 def utc(instant: datetime) -> datetime:
@@ -117,8 +119,22 @@ def queues_by_id(session: Session) -> dict[int, m.Queue]:
 def stored_requirement(
     session: Session, requirement_id: int, grid: Grid
 ) -> dict[str, tuple[int, ...]]:
-    """Required agents per queue and interval of the grid, from a stored requirement."""
+    """Required agents per queue and interval of the grid, from a stored requirement (kept
+    per requirement and grid in a web request: a requirement's rows are only inserted)."""
     key_of = {q.id: q.key for q in session.exec(select(m.Queue))}
+    if has_app_context():
+        row = session.get(m.Requirement, requirement_id)
+        key = ("stored_requirement", requirement_id, row.created_at if row else None, grid,
+               tuple(sorted(key_of.items())))
+        return dict(view_cache().get_or_make(  # a copy: callers may add to it
+            key, lambda: _stored_requirement(session, requirement_id, grid, key_of)))
+    return _stored_requirement(session, requirement_id, grid, key_of)
+
+
+def _stored_requirement(
+    session: Session, requirement_id: int, grid: Grid, key_of: dict[int, str]
+) -> dict[str, tuple[int, ...]]:
+    """Read a stored requirement onto the grid (stored_requirement without the cache)."""
     vectors = {key: [0] * grid.n_intervals for key in key_of.values()}
     rows = session.exec(  # plain columns: a week of every queue is thousands of rows
         select(m.RequirementInterval.queue_id, m.RequirementInterval.interval_start,
