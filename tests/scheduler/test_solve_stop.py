@@ -23,7 +23,9 @@ def test_stop_ends_the_search_long_before_the_time_limit() -> None:
     after_stop = time.monotonic() - (polled[0] + 1.0)
     assert len(polled) >= 2, "stop was never polled during the search"
     assert after_stop < 3.0, f"the search went on {after_stop:.1f} s after the stop"
-    assert time.monotonic() - began < 20
+    # the time before the first poll (model build, presolve) depends on the machine's load;
+    # what must hold is that the stop, not the 60 s limit, ended the solve
+    assert time.monotonic() - began < 50
     assert result.status == "FEASIBLE", "a 12-agent week is not proven optimal in a second"
     assert validate(problem, result.roster) == []
 
