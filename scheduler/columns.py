@@ -6,7 +6,9 @@ them. The Dantzig-Wolfe master LP picks a convex mix of day patterns per agent; 
 generation prices new patterns with `scheduler.patterns` (exact dynamic programming over the
 agent's hard rules), and its bound is far stronger than the linear relaxation CP-SAT builds
 from the compact model. Branching on "agent a works shift type t on day d" closes the last
-gap; a dive that fixes whole patterns finds good rosters on the way.
+gap; a dive that fixes whole patterns finds a first roster, local search by exact best
+responses (`scheduler.improve`) improves it, and the master MIP over the columns so far
+(`scheduler.master_ip`) picks the best roster they hold.
 
 Every bound reported is a Lagrangian bound: for any day prices the sum of each agent's exact
 best pattern value plus the cover terms bounds the optimum from below, so rounding in the LP
@@ -39,15 +41,18 @@ SMOOTHING = 0.5  # Wentges dual smoothing: price at a mix of the best-bound dual
 # for a worse start (1167) than 0.5 in 10 s (1155), and the master MIP then does better
 DIVE_FIX = 0.5
 # and at least this share of the agents per step, the likeliest: Instance12's root LP mixes
-# nearly every agent's patterns, and fixing one agent a step took longer than the time limit
-DIVE_STEP = 0.1
-# pricing rounds after each fixing step of a dive: the LP need not converge to guide the next
-DIVE_ROUNDS = 5
+# nearly every agent's patterns, fixing one agent a step took longer than the time limit and
+# 0.1 did worse than 0.05 (6214 against 4807 in one dive)
+DIVE_STEP = 0.05
+# pricing rounds after each fixing step of a dive with this many agents or more: the LP need
+# not converge to guide the next step (Instance12: 4807 in 36 s against 4753 in 100 s); with
+# fewer it converges, which guides better (Instance7: 1066 against 1379 with 5 rounds)
+DIVE_ROUNDS, DIVE_ROUNDS_FROM = 5, 40
 DIVES = 2  # dives from the root, each followed by the master MIP, before branching
 # local search from the best roster (scheduler.improve) before each master MIP: at most this
 # many seconds and this share of the time left, or until it stalls. On Instance12 it took a
 # dive's 6515 to 4586 in 40 s where the MIP over 3,000 columns found nothing better in 30 s
-POLISH_SECONDS, POLISH_SHARE, POLISH_PATIENCE = 60.0, 0.3, 100
+POLISH_SECONDS, POLISH_SHARE, POLISH_PATIENCE = 120.0, 0.5, 40
 # patterns added per agent and pricing round, from one recursion; 3 reached Instance12's root
 # bound in 71-108 s against 81 s with 1 on a loaded machine: no clear gain measured yet
 COLUMNS_PER_ROUND = 1
@@ -394,7 +399,8 @@ class Search:
             for e, (x, pattern) in weight.items():
                 if x >= DIVE_FIX or e in likeliest:
                     fixed[e] = pattern
-            result = self.generate(node, fixed, DIVE_ROUNDS)
+            rounds = DIVE_ROUNDS if len(self.pricers) >= DIVE_ROUNDS_FROM else None
+            result = self.generate(node, fixed, rounds)
             if result is None:
                 return  # the fixed patterns cannot beat the best roster (or keep the rules)
             _, values = result

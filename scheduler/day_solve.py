@@ -26,8 +26,8 @@ DAY_TERMS = ("shift_requests", "day_understaffing", "day_overstaffing")
 BRANCHING_SHARE = 0.9  # of the time limit; CP-SAT keeps searching to the end
 # a large root may not converge in time: stop it here and dive, so CP-SAT gets a roster
 ROOT_SHARE, DIVE_SHARE = 0.6, 0.75
-# CP-SAT's workers beside the branch-and-price thread: on 2 cores a second worker starves the
-# pricing (pure Python and numpy), which finds and proves the good rosters here
+# CP-SAT's workers beside the branch-and-price thread: on 2 cores a second one takes CPU from
+# the pricing (pure Python and numpy), which finds and proves the good rosters here
 CP_SAT_WORKERS = 1
 
 
