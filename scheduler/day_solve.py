@@ -26,6 +26,9 @@ DAY_TERMS = ("shift_requests", "day_understaffing", "day_overstaffing")
 BRANCHING_SHARE = 0.9  # of the time limit; CP-SAT keeps searching to the end
 # a large root may not converge in time: stop it here and dive, so CP-SAT gets a roster
 ROOT_SHARE, DIVE_SHARE = 0.6, 0.75
+# CP-SAT's workers beside the branch-and-price thread: on 2 cores a second one takes CPU from
+# the pricing (pure Python and numpy), which finds and proves the good rosters here
+CP_SAT_WORKERS = 1
 
 
 def constant_value(expression: cp_model.LinearExprT) -> int | None:
@@ -106,6 +109,7 @@ def solve_by_days(
             term.hint(model, problem, start)
     solver = cp_model.CpSolver()
     parameters(solver)
+    solver.parameters.num_workers = min(solver.parameters.num_workers, CP_SAT_WORKERS)
     solver.parameters.max_time_in_seconds = max(1.0, deadline - time.monotonic())
     keeper = _Keeper(v, terms, best, report)
     outcome: dict[str, int] = {}

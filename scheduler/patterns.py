@@ -343,6 +343,43 @@ class DayPatterns:
             moved = out
         return moved
 
+    def _add_shifted(self, target: np.ndarray, values: np.ndarray, inc: tuple[int, ...],
+                     sizes: tuple[int, ...], cost: float) -> None:
+        """target = min(target, values moved by the increments + cost), in place.
+
+        The same as `_shift` followed by a minimum, without the temporary full arrays: the
+        pricing recursion's inner step. At most one axis saturates (the paid-minute minimum);
+        its states past the end fold onto the last index.
+        """
+        lead, dest_lead = values.ndim - len(self.shape), target.ndim - len(self.shape)
+        source = [slice(None)] * values.ndim
+        dest = [slice(None)] * target.ndim
+        fold: tuple[int, int, int] | None = None
+        for axis, (by, spec, size) in enumerate(zip(inc, self.axes, sizes, strict=True)):
+            if by == 0:
+                continue
+            if spec.saturates and size == spec.size:
+                fold = (axis, by, size)
+                continue
+            if by >= size:
+                return  # every state moves past the end of a hard limit
+            source[lead + axis] = slice(0, size - by)
+            dest[dest_lead + axis] = slice(by, size)
+        if fold is None:
+            view = target[tuple(dest)]
+            np.minimum(view, values[tuple(source)] + cost, out=view)
+            return
+        axis, by, size = fold
+        if by < size:
+            source[lead + axis], dest[dest_lead + axis] = slice(0, size - by), slice(by, size)
+            view = target[tuple(dest)]
+            np.minimum(view, values[tuple(source)] + cost, out=view)
+        source[lead + axis] = slice(max(0, size - by), size)
+        dest[dest_lead + axis] = slice(size - 1, size)
+        view = target[tuple(dest)]
+        np.minimum(view, values[tuple(source)].min(axis=lead + axis, keepdims=True) + cost,
+                   out=view)
+
     def _empty(self) -> tuple[np.ndarray, np.ndarray]:
         """Unreached work and off layers: W[run-1, first, type, *R] and O[run-1, first, *R]."""
         work = np.full((self.max_run, 2, len(self.types), *self.shape), INF)
@@ -402,17 +439,20 @@ class DayPatterns:
         runs_off = off.shape[0]
         # off runs long enough (or the free first run) may be followed by a working day
         ready_off = np.minimum(off[runs_off - 1, 0], off[:, 1].min(axis=0))
+        sources: dict[bytes, np.ndarray] = {}  # per set of allowed previous types
         for c in choices:
             cost = self._day_cost(d, c.shift_type, prices)
             allowed = ~self.forbidden[:, c.type_index]
             if self.max_run > 1 and allowed.any():
-                source = work[: self.max_run - 1][:, :, allowed].min(axis=2)
-                moved = self._shift(source, self._increment(c, d, True), sizes) + cost
-                cell = reached_work[1:, :, c.type_index]
-                reached_work[1:, :, c.type_index] = np.minimum(cell, moved)
-            moved = self._shift(ready_off, self._increment(c, d, False), sizes) + cost
-            reached_work[0, 0, c.type_index] = np.minimum(reached_work[0, 0, c.type_index],
-                                                          moved)
+                key = allowed.tobytes()
+                if key not in sources:
+                    head = work[: self.max_run - 1]
+                    sources[key] = head.min(axis=2) if allowed.all() else \
+                        head[:, :, allowed].min(axis=2)
+                self._add_shifted(reached_work[1:, :, c.type_index], sources[key],
+                                  self._increment(c, d, True), sizes, cost)
+            self._add_shifted(reached_work[0, 0:1, c.type_index], ready_off,
+                              self._increment(c, d, False), sizes, cost)
         if off_allowed:
             cost = self._day_cost(d, None, prices)
             done = work[self.min_run - 1:, 0].min(axis=(0, 1)) if self.min_run <= self.max_run \
