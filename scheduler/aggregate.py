@@ -87,6 +87,7 @@ class Solved:
     variables: int
     constraints: int
     wall_seconds: float
+    duals: dict[tuple, float] = field(default_factory=dict)  # shared rows' prices, by key
 
 
 PLAN_TOLERANCE = 0.01  # PDLP's relative accuracy for a plan: about 1 % off the optimum
@@ -119,8 +120,9 @@ def solve_aggregate(
     usable = status == pywraplp.Solver.OPTIMAL or (not exact and status == pywraplp.Solver.FEASIBLE)
     plan = lp.plan() if usable else None
     bound = lp.dual_bound() if usable else -math.inf
+    duals = {key: row.dual_value() for key, row in lp.keyed.items()} if usable else {}
     return Solved(name, plan, bound, lp.solver.NumVariables(), lp.solver.NumConstraints(),
-                  time.monotonic() - began)
+                  time.monotonic() - began, duals)
 
 
 class _Builder:
@@ -144,6 +146,9 @@ class _Builder:
         self.short_vars: list[tuple[object, int]] = []
         self.over_vars: list[tuple[object, int]] = []
         self.constant = 0
+        # the rows the week-pattern master shares, by key: ("work", group, interval),
+        # ("need", queue, interval), ("surplus", queue, interval)
+        self.keyed: dict[tuple, object] = {}
 
     def row(self, low: float, high: float, terms) -> None:
         """Add low <= sum(coefficient * var) <= high."""
@@ -270,6 +275,7 @@ class _Builder:
             if acts:
                 terms = [(x, 1) for x in acts] + [(n, -k) for n, k in self.working_terms[g, t]]
                 self.row(-self.inf, 0, terms)
+                self.keyed["work", g, t] = self.rows[-1][0]
 
     def _coffee(self, g: int, candidates: tuple[Candidate, ...], available: int,
                 coffee: dict[int, list], total: list[tuple[object, int]]) -> None:
@@ -298,10 +304,12 @@ class _Builder:
                 if required > 0:
                     u = solver.NumVar(0, required, "")
                     self.row(required, self.inf, [(u, 1)] + [(x, 1) for x in acts])
+                    self.keyed["need", queue.key, t] = self.rows[-1][0]
                     self.cost[u] += queue.shortfall_weight
                     self.short_vars.append((u, queue.shortfall_weight))
                 o = solver.NumVar(0, self.pool[queue.key, t], "")
                 self.row(-required, self.inf, [(o, 1)] + [(x, -1) for x in acts])
+                self.keyed["surplus", queue.key, t] = self.rows[-1][0]
                 self.cost[o] += queue.overstaffing_weight
                 self.over_vars.append((o, queue.overstaffing_weight))
 
