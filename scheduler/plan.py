@@ -43,6 +43,7 @@ from scheduler.objective import soft_penalties
 from scheduler.penalties import OFF_QUEUE_WEIGHT
 
 IDLE = -1  # working, on no queue (back-office time)
+CHAIN_STEPS = 6  # longest chain of moves valued (queues handed on from agent to agent)
 NOT_WORKING = -2  # on the meal break
 LOSS = -1e9  # a queue closed in that interval
 
@@ -89,6 +90,10 @@ class _State:
         self.short_weight = np.array([q.shortfall_weight for q in problem.queues], dtype=float)
         self.over_weight = np.array([q.overstaffing_weight for q in problem.queues], dtype=float)
         self.coverage = np.zeros_like(self.required)
+        n_q = len(self.queue_keys)
+        # [interval, queue worked, skill]: agents on that queue then who could also serve the
+        # skill's queue; a chain of such moves is what one more agent is really worth
+        self.on = np.zeros((grid.n_intervals, n_q, n_q), dtype=np.int32)
         self.day_start = [grid.day_range(d).start for d in range(grid.days)] + [grid.n_intervals]
         step = grid.interval_minutes
         self.agents: list[_Agent] = []
@@ -154,9 +159,66 @@ class _State:
     def apply(self, a: _Agent, assigned: _Assigned, sign: int) -> None:
         """Add (+1) or remove (-1) one shift's activities from the coverage counts."""
         c = assigned.candidate
-        for k, q in enumerate(assigned.queues):
-            if q >= 0:
-                self.coverage[a.skills[q], c.start + k] += sign
+        ks = [k for k, q in enumerate(assigned.queues) if q >= 0]
+        if not ks:
+            return
+        ts = c.start + np.array(ks)
+        qs = a.skills[np.array([assigned.queues[k] for k in ks])]
+        self.coverage[qs, ts] += sign
+        self.on[ts[:, None], qs[:, None], a.skills[None, :]] += sign
+
+    def recount(self) -> None:
+        """Coverage and the chain counts from every assigned shift."""
+        self.coverage[:] = 0
+        self.on[:] = 0
+        for a in self.agents:
+            for x in a.shifts.values():
+                self.apply(a, x, +1)
+
+    def potentials(self, first: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(direct gain, chain value, who-can-move) per interval of [first, end) and queue.
+
+        The direct gain is `marginal`'s; the chain value is the best direct gain among the
+        queues reachable by handing on: an agent on queue q who is certified for q2 moves to
+        it, so one more agent on q is worth what q2 gains, and so on.
+        """
+        cov, req = self.coverage[:, first:end], self.required[:, first:end]
+        direct = np.where(cov < req, self.short_weight[:, None], -self.over_weight[:, None])
+        direct = np.where(self.open[:, first:end], direct, LOSS).T  # [interval, queue]
+        adj = self.on[first:end] > 0
+        n_q = adj.shape[1]
+        adj[:, np.arange(n_q), np.arange(n_q)] = False
+        pi = direct
+        for _ in range(CHAIN_STEPS):
+            better = np.maximum(pi, np.where(adj, pi[:, None, :], LOSS).max(axis=2))
+            if np.array_equal(better, pi):
+                break
+            pi = better
+        return direct, pi, adj
+
+    def chain_marginal(self, skills: np.ndarray, first: int, end: int) -> np.ndarray:
+        """`marginal`, but in intervals [first, end) one more agent on a queue is worth its
+        chain value (`potentials`); `_hand_on` then makes the chain happen."""
+        gain = self.marginal(skills)
+        if end > first:
+            _, pi, _ = self.potentials(first, end)
+            gain[:, first:end] = np.where(self.open[skills, first:end], pi.T[skills], LOSS)
+        return gain
+        cov, req = self.coverage[:, first:end], self.required[:, first:end]
+        direct = np.where(cov < req, self.short_weight[:, None], -self.over_weight[:, None])
+        direct = np.where(self.open[:, first:end], direct, LOSS).T  # [interval, queue]
+        adj = self.on[first:end] > 0
+        n_q = adj.shape[1]
+        adj[:, np.arange(n_q), np.arange(n_q)] = False
+        pi = direct
+        for _ in range(CHAIN_STEPS):
+            reach = np.where(adj, pi[:, None, :], LOSS).max(axis=2)
+            better = np.maximum(pi, reach)
+            if np.array_equal(better, pi):
+                break
+            pi = better
+        gain[:, first:end] = np.where(self.open[skills, first:end], pi.T[skills], LOSS)
+        return gain
 
     # ------------------------------------------------------------ rules of one agent
 
@@ -417,6 +479,7 @@ def _plan_roster(
     reserve = FAIR_SWAP_SHARE * time_limit_seconds if fairness_kinds(problem) else 0.0
     _local_search(state, began + time_limit_seconds - reserve, random.Random(seed), report,
                   stopped)
+    _final_queues(state)
     report(state)
     # coffee breaks are chosen with each shift's queues; a shift left without (no room
     # beside its meal break) gets them here; the parts are counted from the finished roster
@@ -427,6 +490,30 @@ def _plan_roster(
     roster = fair_swaps(problem, roster, members,
                         deadline=max(began + time_limit_seconds, time.monotonic() + 0.5))
     return roster, soft_penalties(problem, roster)
+
+
+def _switches(state: _State) -> int:
+    """Weighted direct switches of queue inside shifts (the `block_switches` term)."""
+    total = 0
+    for a in state.agents:
+        weight = a.agent.shift_rule.switch_weight
+        if not weight or len(a.skills) < 2:
+            continue
+        for x in a.shifts.values():
+            total += weight * sum(1 for p, q in zip(x.queues, x.queues[1:], strict=False)
+                                  if p >= 0 and q >= 0 and p != q)
+    return total
+
+
+def _final_queues(state: _State) -> None:
+    """Every shift's queues re-planned jointly once more, weighing block switches too; the
+    better of the two plans is kept."""
+    before = state.objective() + _switches(state)
+    saved = _snapshot(state)
+    _flow_activities(state)
+    _repair_blocks(state)
+    if state.objective() + _switches(state) > before:
+        _restore(state, saved)
 
 
 FAIR_SWAP_SHARE = 0.05  # of the time limit, kept for the fairness trades when they apply
@@ -591,6 +678,7 @@ def _flow_activities(state: _State) -> None:
             assigned.queues[k] = q
             if q >= 0:
                 state.coverage[a.skills[q], t] += 1
+    state.recount()
 
 
 def _block_so_far(queues: list[int], k: int, client_of: list[int]) -> tuple[int, bool]:
@@ -612,9 +700,10 @@ def _allowed(state: _State, a: _Agent, assigned: _Assigned, k: int) -> list[tupl
     before = queues[k - 1] if k > 0 else IDLE
     length, switched = _block_so_far(queues, k, a.client_of)
     open_now = [i for i, q in enumerate(a.skills) if state.open[q, t]]
+    switch = SCALE * a.agent.shift_rule.switch_weight  # a direct switch of queue costs this
     same = [i for i in open_now if before >= 0 and a.client_of[i] == a.client_of[before]]
     if before >= 0 and length < a.least:  # the client block is still short: stay with it
-        stay = [(i, 0 if i == before else 1) for i in same]
+        stay = [(i, 0 if i == before else switch) for i in same]
         return stay if switched and stay else stay + [(IDLE, 0)]
     choices = [(IDLE, 0)]
     for i in open_now:
@@ -622,16 +711,16 @@ def _allowed(state: _State, a: _Agent, assigned: _Assigned, k: int) -> list[tupl
             choices.append((i, 0))
             continue
         if i in same:  # another queue of the same client: no switch of client
-            choices.append((i, 1))
+            choices.append((i, switch))
             continue
         ahead = range(k, k + a.least)  # a switch of client: the new block must last
         if all(j < len(queues) and queues[j] != NOT_WORKING  # (on this queue, to be simple)
                and state.open[a.skills[i], c.start + j] for j in ahead):
-            choices.append((i, 1))
+            choices.append((i, switch))
     return choices
 
 
-SCALE = 100  # objective costs are scaled so a switch (cost 1) only breaks ties
+SCALE = 100  # objective costs are scaled to integers, a switch costing its weight
 
 
 def _interval_flow(state: _State, t: int, people, options) -> list[int]:
@@ -721,18 +810,20 @@ def _local_search(state: _State, deadline: float, rng: random.Random,
             before = state.objective()
             saved = [(x, {d: _Assigned(s.candidate, s.break_start, list(s.queues))
                           for d, s in x.shifts.items()}) for x in state.agents]
-            coverage = state.coverage.copy()
             _flow_activities(state)
             if state.objective() > before:  # keep the better of the two
                 for x, shifts in saved:
                     x.shifts = shifts
-                state.coverage = coverage
+                state.recount()
         report(state)
         if not improved:
             break
+    chained = time.monotonic() + CHAIN_SHARE * max(0.0, deadline - time.monotonic())
+    _chain_descent(state, chained, rng, report, stopped)
     _anneal(state, deadline, rng, report, stopped)
 
 
+CHAIN_SHARE = 1.0  # of the search time left after best responses, for chain moves
 ANNEAL_FROM, ANNEAL_TO = 60.0, 0.5  # temperature, in objective points, over the run
 # A walk touches each agent only a few times when there are many of them, so it cannot cool
 # back down from a hot start within the limit: on the 300-agent week (M; LP plan given, then
@@ -750,11 +841,9 @@ def _snapshot(state: _State) -> list[dict[int, _Assigned]]:
 
 def _restore(state: _State, saved: list[dict[int, _Assigned]]) -> None:
     """Put a snapshot back and recount the coverage."""
-    state.coverage[:] = 0
     for a, shifts in zip(state.agents, saved, strict=True):
         a.shifts = shifts
-        for x in shifts.values():
-            state.apply(a, x, +1)
+    state.recount()
 
 
 def _anneal(state: _State, deadline: float, rng: random.Random,
@@ -1080,3 +1169,139 @@ def _roster(state: _State) -> Roster:
             shifts.append(Shift(a.agent.key, grid.day_list[d], at(c.start), at(c.end),
                                 breaks, activities))
     return Roster(tuple(sorted(shifts, key=lambda s: (s.agent, s.start))))
+
+
+def _overlapping(state: _State, d: int, first: int, end: int) -> list[tuple[_Agent, _Assigned]]:
+    """Shifts of days d - 1 to d + 1 that overlap intervals [first, end)."""
+    found = []
+    for a in state.agents:
+        for e in (d - 1, d, d + 1):
+            x = a.shifts.get(e)
+            if x is not None and x.candidate.start < end and first < x.candidate.end:
+                found.append((a, x))
+    return found
+
+
+def _reflow(state: _State, shifts: list[tuple[_Agent, _Assigned]], intervals: list[int]
+            ) -> None:
+    """Re-plan the queues of these shifts in these intervals, each a min-cost flow (as
+    `_flow_activities`), then repair any minimum activity block that broke."""
+    for t in intervals:
+        people = [(a, x, t - x.candidate.start) for a, x in shifts
+                  if x.candidate.start <= t < x.candidate.end
+                  and x.queues[t - x.candidate.start] != NOT_WORKING]
+        for a, x, k in people:
+            q = x.queues[k]
+            if q >= 0:
+                state.coverage[a.skills[q], t] -= 1
+                state.on[t, a.skills[q], a.skills] -= 1
+        options = [_allowed(state, a, x, k) for a, x, k in people]
+        chosen = _interval_flow(state, t, people, options)
+        for (a, x, k), q in zip(people, chosen, strict=True):
+            x.queues[k] = q
+            if q >= 0:
+                state.coverage[a.skills[q], t] += 1
+                state.on[t, a.skills[q], a.skills] += 1
+    if not intervals:
+        return
+    for a, x in shifts:
+        if not _blocks_ok(x.queues, a.least, a.client_of):
+            state.apply(a, x, -1)
+            c = x.candidate
+            gain = state.marginal(a.skills)[:, c.start:c.end]
+            resting = {k for k, q in enumerate(x.queues) if q == NOT_WORKING}
+            _, x.queues = _dp(gain, resting, a.least, a.client_of)
+            state.apply(a, x, +1)
+
+
+def _window_cost(state: _State, first: int, end: int) -> float:
+    """Understaffing and overstaffing in intervals [first, end)."""
+    gap = state.required[:, first:end] - state.coverage[:, first:end]
+    return float(np.maximum(gap, 0).sum(axis=1) @ state.short_weight
+                 + np.maximum(-gap, 0).sum(axis=1) @ state.over_weight)
+
+
+def _own_cost(a: _Agent, x: _Assigned | None) -> float:
+    """A shift's back-office time and pay."""
+    if x is None:
+        return 0.0
+    return OFF_QUEUE_WEIGHT * x.queues.count(IDLE) + _pay_of(a, x)
+
+
+def _chain_descent(state: _State, deadline: float, rng: random.Random,
+                   report: Callable[[_State], None], stopped: threading.Event) -> None:
+    """Single-shift moves valued with chains of queue hand-overs, kept when, after the
+    queues around them are re-planned, the exact objective improves.
+
+    Best responses and annealing value a shift only by the queues its agent could take
+    itself; here an interval is worth what a chain of agents passing their queues on
+    brings (`chain_marginal`), which finds the moves that need someone else to switch.
+    """
+    movable = [a for a in state.agents if a.by_day]
+    if not movable:
+        return
+    current = state.objective()
+    last_report = time.monotonic()
+    while time.monotonic() < deadline and not stopped.is_set():
+        a = rng.choice(movable)
+        d = rng.choice(list(a.by_day))
+        old = a.shifts.get(d)
+        c = _neighbour(a, d, old, rng)
+        if c is old or (old is not None and c is old.candidate):
+            continue
+        others = {e: x.candidate for e, x in a.shifts.items() if e != d}
+        if not state.week_ok(a, others if c is None else {**others, d: c}):
+            continue
+        spans = [x.start for x in (c, old and old.candidate) if x is not None], \
+            [x.end for x in (c, old and old.candidate) if x is not None]
+        first, end = min(spans[0]), max(spans[1])
+        if old is not None:
+            state.apply(a, old, -1)
+        gain = state.chain_marginal(a.skills, first, end)
+        before = _shift_value(a, old, gain) if old is not None else 0.0
+        after, s, queues = state.best_activities(a, c, gain) if c is not None else \
+            (0.0, None, [])
+        if after - before <= 1e-9:
+            if old is not None:
+                state.apply(a, old, +1)
+            continue
+        # take it, let the chains behind its values happen, keep it if really better
+        nearby = _overlapping(state, d, first, end)
+        saved = [(x, list(x.queues)) for _, x in nearby if x is not old]
+        if old is not None:
+            state.apply(a, old, +1)
+        coverage, on = state.coverage.copy(), state.on.copy()
+        # block repairs may re-plan whole shifts: count over every shift around
+        lo = min([first] + [x.candidate.start for _, x in nearby])
+        hi = max([end] + [x.candidate.end for _, x in nearby])
+        cost_before = _window_cost(state, lo, hi) + _own_cost(a, old)
+        if old is not None:
+            state.apply(a, old, -1)
+        potentials = state.potentials(first, end)
+        if c is None:
+            del a.shifts[d]
+            new = None
+        else:
+            new = a.shifts[d] = _Assigned(c, s, queues)
+            state.apply(a, new, +1)
+            direct, pi, _ = potentials
+            chained = [c.start + k for k, q in enumerate(new.queues)
+                       if q >= 0 and first <= c.start + k < end
+                       and pi[c.start + k - first, a.skills[q]]
+                       > direct[c.start + k - first, a.skills[q]] + 1e-9]
+            touched = [(b, x) for b, x in nearby if x is not old] + [(a, new)]
+            _reflow(state, touched, chained)
+        cost_after = _window_cost(state, lo, hi) + _own_cost(a, new)
+        if cost_after < cost_before - 1e-9:
+            current -= cost_before - cost_after
+        else:  # put everything back
+            for x, q in saved:
+                x.queues = q
+            if old is None:
+                a.shifts.pop(d, None)
+            else:
+                a.shifts[d] = old
+            state.coverage, state.on = coverage, on
+        if time.monotonic() - last_report > 2.0:
+            report(state)
+            last_report = time.monotonic()
