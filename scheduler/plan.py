@@ -818,6 +818,16 @@ def _local_search(state: _State, deadline: float, rng: random.Random,
         report(state)
         if not improved:
             break
+    while time.monotonic() < deadline and not stopped.is_set():  # now with hand-overs
+        rng.shuffle(agents)
+        improved = 0
+        for a in agents:
+            if time.monotonic() >= deadline or stopped.is_set():
+                break
+            improved += _best_response(state, a, chains=True)
+        report(state)
+        if not improved:
+            break
     chained = time.monotonic() + CHAIN_SHARE * max(0.0, deadline - time.monotonic())
     _chain_descent(state, chained, rng, report, stopped)
     _anneal(state, deadline, rng, report, stopped)
@@ -993,19 +1003,28 @@ def _ranked_weeks(week: list[int], low: int, high: int, value: np.ndarray, paid:
     return combos, totals, best
 
 
-def _best_response(state: _State, a: _Agent, tries: int = 40) -> int:
+def _best_response(state: _State, a: _Agent, tries: int = 40, chains: bool = False) -> int:
     """Re-plan one agent's week by week against everyone else; return weeks improved.
 
     For each day, the best candidate of each length (by its value with the best break and
     the best queue per interval) or a day off; every combination over the week is scored at
-    once, and the best ones that keep the agent's rules are valued exactly.
+    once, and the best ones that keep the agent's rules are valued exactly. With `chains`,
+    intervals are valued with queue hand-overs (`chain_marginal`), which are then made
+    (`_reflow`), and the new week is kept only if the exact cost falls.
     """
     improved = 0
     for week, low, high in a.weeks:
         current = {d: a.shifts[d] for d in week if d in a.shifts}
+        if chains:
+            before = _cost_without_pay(state) + sum(_pay_of(a, x) for x in current.values())
         for assigned in current.values():
             state.apply(a, assigned, -1)
-        gain = state.marginal(a.skills)
+        if chains:
+            first, end = state.day_start[week[0]], state.day_start[week[-1] + 1]
+            potentials = state.potentials(first, end)
+            gain = state.chain_marginal(a.skills, first, end)
+        else:
+            gain = state.marginal(a.skills)
         now = sum(_shift_value(a, x, gain) for x in current.values())
         per_interval = np.maximum(gain.max(axis=0), -OFF_QUEUE_WEIGHT) - a.pay
         value, paid, pick = _week_table(a, week, per_interval)
@@ -1026,11 +1045,30 @@ def _best_response(state: _State, a: _Agent, tries: int = 40) -> int:
             for assigned in current.values():
                 state.apply(a, assigned, +1)
             continue
+        if chains:  # what to put back if the hand-overs do not pay
+            kept = [(x, list(x.queues)) for b in state.agents if b is not a
+                    for x in b.shifts.values()]
+            counts = state.coverage.copy(), state.on.copy()
         for d in current:
             del a.shifts[d]
         for d, assigned in chosen.items():
             a.shifts[d] = assigned
             state.apply(a, assigned, +1)
+        if chains:
+            focus = _focus(chosen.values(), a, first, end, potentials)
+            everyone = [(b, x) for b in state.agents for x in b.shifts.values()]
+            _reflow(state, everyone, focus)
+            after = _cost_without_pay(state) + sum(_pay_of(a, x) for x in chosen.values())
+            if after >= before - 1e-9:
+                for x, queues in kept:
+                    x.queues = queues
+                state.coverage, state.on = counts
+                for d in chosen:
+                    del a.shifts[d]
+                for d, assigned in current.items():
+                    a.shifts[d] = assigned
+                    state.apply(a, assigned, +1)
+                continue
         improved += 1
     return improved
 
@@ -1182,14 +1220,35 @@ def _overlapping(state: _State, d: int, first: int, end: int) -> list[tuple[_Age
     return found
 
 
-def _reflow(state: _State, shifts: list[tuple[_Agent, _Assigned]], intervals: list[int]
-            ) -> None:
-    """Re-plan the queues of these shifts in these intervals, each a min-cost flow (as
-    `_flow_activities`), then repair any minimum activity block that broke."""
-    for t in intervals:
-        people = [(a, x, t - x.candidate.start) for a, x in shifts
+def _reach(adj: np.ndarray, q: int) -> set[int]:
+    """Queues reachable from q by handing on (`adj[q, q2]`: someone on q can serve q2)."""
+    seen, todo = {q}, [q]
+    while todo:
+        for nxt in np.flatnonzero(adj[todo.pop()]).tolist():
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _reflow(state: _State, shifts: list[tuple[_Agent, _Assigned]],
+            focus: dict[int, set[int]]) -> None:
+    """Re-plan, in each interval of `focus`, the queues of these shifts' agents who are on
+    the interval's focus queues, by a min-cost flow (as `_flow_activities`); then repair any
+    minimum activity block that broke."""
+    by_day: dict[int, list[tuple[_Agent, _Assigned]]] = defaultdict(list)
+    for a, x in shifts:
+        by_day[x.candidate.day].append((a, x))
+    day_of = np.searchsorted(state.day_start, np.arange(state.coverage.shape[1]), side="right") - 1
+    changed: dict[int, tuple[_Agent, _Assigned]] = {}
+    for t, queues in sorted(focus.items()):
+        d = int(day_of[t])
+        people = [(a, x, t - x.candidate.start) for a, x in by_day[d - 1] + by_day[d]
                   if x.candidate.start <= t < x.candidate.end
-                  and x.queues[t - x.candidate.start] != NOT_WORKING]
+                  and x.queues[t - x.candidate.start] >= 0
+                  and a.skills[x.queues[t - x.candidate.start]] in queues]
+        if not people:
+            continue
         for a, x, k in people:
             q = x.queues[k]
             if q >= 0:
@@ -1198,13 +1257,13 @@ def _reflow(state: _State, shifts: list[tuple[_Agent, _Assigned]], intervals: li
         options = [_allowed(state, a, x, k) for a, x, k in people]
         chosen = _interval_flow(state, t, people, options)
         for (a, x, k), q in zip(people, chosen, strict=True):
+            if q != x.queues[k]:
+                changed[id(x)] = (a, x)
             x.queues[k] = q
             if q >= 0:
                 state.coverage[a.skills[q], t] += 1
                 state.on[t, a.skills[q], a.skills] += 1
-    if not intervals:
-        return
-    for a, x in shifts:
+    for a, x in changed.values():
         if not _blocks_ok(x.queues, a.least, a.client_of):
             state.apply(a, x, -1)
             c = x.candidate
@@ -1212,6 +1271,28 @@ def _reflow(state: _State, shifts: list[tuple[_Agent, _Assigned]], intervals: li
             resting = {k for k, q in enumerate(x.queues) if q == NOT_WORKING}
             _, x.queues = _dp(gain, resting, a.least, a.client_of)
             state.apply(a, x, +1)
+
+
+def _focus(shifts, a: _Agent, first: int, end: int, potentials) -> dict[int, set[int]]:
+    """Per interval where one of agent a's new shifts counted on a hand-over, the queues
+    the chain may pass through."""
+    direct, pi, adj = potentials
+    focus: dict[int, set[int]] = {}
+    for x in shifts:
+        for k, q in enumerate(x.queues):
+            t = x.candidate.start + k
+            if q < 0 or not first <= t < end:
+                continue
+            queue = int(a.skills[q])
+            if pi[t - first, queue] > direct[t - first, queue] + 1e-9:
+                focus[t] = _reach(adj[t - first], queue)
+    return focus
+
+
+def _cost_without_pay(state: _State) -> float:
+    """Understaffing, overstaffing and back-office time of the whole roster."""
+    idle = sum(x.queues.count(IDLE) for a in state.agents for x in a.shifts.values())
+    return _window_cost(state, 0, state.coverage.shape[1]) + OFF_QUEUE_WEIGHT * idle
 
 
 def _window_cost(state: _State, first: int, end: int) -> float:
@@ -1284,13 +1365,8 @@ def _chain_descent(state: _State, deadline: float, rng: random.Random,
         else:
             new = a.shifts[d] = _Assigned(c, s, queues)
             state.apply(a, new, +1)
-            direct, pi, _ = potentials
-            chained = [c.start + k for k, q in enumerate(new.queues)
-                       if q >= 0 and first <= c.start + k < end
-                       and pi[c.start + k - first, a.skills[q]]
-                       > direct[c.start + k - first, a.skills[q]] + 1e-9]
             touched = [(b, x) for b, x in nearby if x is not old] + [(a, new)]
-            _reflow(state, touched, chained)
+            _reflow(state, touched, _focus([new], a, first, end, potentials))
         cost_after = _window_cost(state, lo, hi) + _own_cost(a, new)
         if cost_after < cost_before - 1e-9:
             current -= cost_before - cost_after
