@@ -8,9 +8,13 @@
 3. **Breaks and activities**: per shift, a small dynamic programme places the meal break and
    chooses the queue of every interval against the real remaining requirement, keeping the
    minimum activity block; repeated passes let later agents' choices correct earlier ones.
-4. **Local search** until the time is up: re-time a shift (start, length, break), move it to
-   a day off, add or drop one, whenever the exact objective improves and every rule still
-   holds.
+4. **Local search** until the time is up: re-plan one agent's week (best response), first
+   against the others' queues as they are, then valuing each interval with the chains of
+   queue hand-overs it allows (an agent on a covered queue frees a colleague certified for a
+   short one; `_State.potentials`), which a min-cost flow over those agents then makes; a
+   week is kept only when the exact objective improves and every rule still holds. Spare
+   time goes to shake-ups (a short annealing walk over single shifts) each followed by
+   those best responses again, keeping the best roster seen.
 
 The objective is the CP-SAT model's (understaffing, overstaffing, off-queue), evaluated
 exactly through per-queue coverage counts, so the result is a good CP-SAT hint as well as a
@@ -796,8 +800,9 @@ def _pay_of(a: _Agent, assigned: _Assigned) -> float:
 
 def _local_search(state: _State, deadline: float, rng: random.Random,
                   report: Callable[[_State], None], stopped: threading.Event) -> None:
-    """Best responses agent by agent, then queues re-planned jointly, until a sweep brings
-    nothing; then simulated annealing until the deadline."""
+    """Best responses agent by agent until a sweep brings nothing, then queues re-planned
+    jointly; then best responses valued with hand-overs, and while time is left shake-ups
+    by a short annealing walk, each followed by those best responses again."""
     agents = list(state.agents)
     while time.monotonic() < deadline and not stopped.is_set():
         rng.shuffle(agents)
@@ -806,7 +811,7 @@ def _local_search(state: _State, deadline: float, rng: random.Random,
             if time.monotonic() >= deadline or stopped.is_set():
                 break
             improved += _best_response(state, a)
-        if time.monotonic() < deadline:
+        if time.monotonic() < deadline and not improved:  # one joint re-plan at the end
             before = state.objective()
             saved = [(x, {d: _Assigned(s.candidate, s.break_start, list(s.queues))
                           for d, s in x.shifts.items()}) for x in state.agents]
@@ -818,7 +823,29 @@ def _local_search(state: _State, deadline: float, rng: random.Random,
         report(state)
         if not improved:
             break
-    while time.monotonic() < deadline and not stopped.is_set():  # now with hand-overs
+    _chain_responses(state, agents, deadline, rng, report, stopped)
+    # then, while time is left, shake the roster up by a short walk and descend again,
+    # keeping the best roster seen (an iterated local search)
+    best, best_value = _snapshot(state), state.objective()
+    while (left := deadline - time.monotonic()) > KICK_MIN_SECONDS and not stopped.is_set():
+        _anneal(state, time.monotonic() + KICK_SHARE * left, rng, report, stopped,
+                keep_best=False)
+        _chain_responses(state, agents, deadline, rng, report, stopped)
+        if (value := state.objective()) < best_value - 1e-9:
+            best, best_value = _snapshot(state), value
+    if state.objective() > best_value + 1e-9:
+        _restore(state, best)
+
+
+KICK_MIN_SECONDS = 3.0  # a shake-up and descent take about this long at least
+KICK_SHARE = 0.15  # of the time left, for each shake-up walk
+
+
+def _chain_responses(state: _State, agents: list[_Agent], deadline: float,
+                     rng: random.Random, report: Callable[[_State], None],
+                     stopped: threading.Event) -> None:
+    """Sweeps of best responses valued with hand-overs until one brings nothing."""
+    while time.monotonic() < deadline and not stopped.is_set():
         rng.shuffle(agents)
         improved = 0
         for a in agents:
@@ -828,12 +855,8 @@ def _local_search(state: _State, deadline: float, rng: random.Random,
         report(state)
         if not improved:
             break
-    chained = time.monotonic() + CHAIN_SHARE * max(0.0, deadline - time.monotonic())
-    _chain_descent(state, chained, rng, report, stopped)
-    _anneal(state, deadline, rng, report, stopped)
 
 
-CHAIN_SHARE = 1.0  # of the search time left after best responses, for chain moves
 ANNEAL_FROM, ANNEAL_TO = 60.0, 0.5  # temperature, in objective points, over the run
 # A walk touches each agent only a few times when there are many of them, so it cannot cool
 # back down from a hot start within the limit: on the 300-agent week (M; LP plan given, then
@@ -857,7 +880,8 @@ def _restore(state: _State, saved: list[dict[int, _Assigned]]) -> None:
 
 
 def _anneal(state: _State, deadline: float, rng: random.Random,
-            report: Callable[[_State], None], stopped: threading.Event) -> None:
+            report: Callable[[_State], None], stopped: threading.Event,
+            keep_best: bool = True) -> None:
     """Simulated annealing over single shifts until the deadline; keeps the best roster.
 
     A move re-times one agent-day (a nearby start or another length, now and then any
@@ -907,7 +931,7 @@ def _anneal(state: _State, deadline: float, rng: random.Random,
             if time.monotonic() - last_saved > 2.0:
                 saved, saved_value, last_saved = _snapshot(state), best, time.monotonic()
                 report(state)
-    if state.objective() > saved_value + 1e-9:  # the walk ended worse than the best kept
+    if keep_best and state.objective() > saved_value + 1e-9:  # ended worse than the best
         _restore(state, saved)
 
 
@@ -1209,17 +1233,6 @@ def _roster(state: _State) -> Roster:
     return Roster(tuple(sorted(shifts, key=lambda s: (s.agent, s.start))))
 
 
-def _overlapping(state: _State, d: int, first: int, end: int) -> list[tuple[_Agent, _Assigned]]:
-    """Shifts of days d - 1 to d + 1 that overlap intervals [first, end)."""
-    found = []
-    for a in state.agents:
-        for e in (d - 1, d, d + 1):
-            x = a.shifts.get(e)
-            if x is not None and x.candidate.start < end and first < x.candidate.end:
-                found.append((a, x))
-    return found
-
-
 def _reach(adj: np.ndarray, q: int) -> set[int]:
     """Queues reachable from q by handing on (`adj[q, q2]`: someone on q can serve q2)."""
     seen, todo = {q}, [q]
@@ -1300,84 +1313,3 @@ def _window_cost(state: _State, first: int, end: int) -> float:
     gap = state.required[:, first:end] - state.coverage[:, first:end]
     return float(np.maximum(gap, 0).sum(axis=1) @ state.short_weight
                  + np.maximum(-gap, 0).sum(axis=1) @ state.over_weight)
-
-
-def _own_cost(a: _Agent, x: _Assigned | None) -> float:
-    """A shift's back-office time and pay."""
-    if x is None:
-        return 0.0
-    return OFF_QUEUE_WEIGHT * x.queues.count(IDLE) + _pay_of(a, x)
-
-
-def _chain_descent(state: _State, deadline: float, rng: random.Random,
-                   report: Callable[[_State], None], stopped: threading.Event) -> None:
-    """Single-shift moves valued with chains of queue hand-overs, kept when, after the
-    queues around them are re-planned, the exact objective improves.
-
-    Best responses and annealing value a shift only by the queues its agent could take
-    itself; here an interval is worth what a chain of agents passing their queues on
-    brings (`chain_marginal`), which finds the moves that need someone else to switch.
-    """
-    movable = [a for a in state.agents if a.by_day]
-    if not movable:
-        return
-    current = state.objective()
-    last_report = time.monotonic()
-    while time.monotonic() < deadline and not stopped.is_set():
-        a = rng.choice(movable)
-        d = rng.choice(list(a.by_day))
-        old = a.shifts.get(d)
-        c = _neighbour(a, d, old, rng)
-        if c is old or (old is not None and c is old.candidate):
-            continue
-        others = {e: x.candidate for e, x in a.shifts.items() if e != d}
-        if not state.week_ok(a, others if c is None else {**others, d: c}):
-            continue
-        spans = [x.start for x in (c, old and old.candidate) if x is not None], \
-            [x.end for x in (c, old and old.candidate) if x is not None]
-        first, end = min(spans[0]), max(spans[1])
-        if old is not None:
-            state.apply(a, old, -1)
-        gain = state.chain_marginal(a.skills, first, end)
-        before = _shift_value(a, old, gain) if old is not None else 0.0
-        after, s, queues = state.best_activities(a, c, gain) if c is not None else \
-            (0.0, None, [])
-        if after - before <= 1e-9:
-            if old is not None:
-                state.apply(a, old, +1)
-            continue
-        # take it, let the chains behind its values happen, keep it if really better
-        nearby = _overlapping(state, d, first, end)
-        saved = [(x, list(x.queues)) for _, x in nearby if x is not old]
-        if old is not None:
-            state.apply(a, old, +1)
-        coverage, on = state.coverage.copy(), state.on.copy()
-        # block repairs may re-plan whole shifts: count over every shift around
-        lo = min([first] + [x.candidate.start for _, x in nearby])
-        hi = max([end] + [x.candidate.end for _, x in nearby])
-        cost_before = _window_cost(state, lo, hi) + _own_cost(a, old)
-        if old is not None:
-            state.apply(a, old, -1)
-        potentials = state.potentials(first, end)
-        if c is None:
-            del a.shifts[d]
-            new = None
-        else:
-            new = a.shifts[d] = _Assigned(c, s, queues)
-            state.apply(a, new, +1)
-            touched = [(b, x) for b, x in nearby if x is not old] + [(a, new)]
-            _reflow(state, touched, _focus([new], a, first, end, potentials))
-        cost_after = _window_cost(state, lo, hi) + _own_cost(a, new)
-        if cost_after < cost_before - 1e-9:
-            current -= cost_before - cost_after
-        else:  # put everything back
-            for x, q in saved:
-                x.queues = q
-            if old is None:
-                a.shifts.pop(d, None)
-            else:
-                a.shifts[d] = old
-            state.coverage, state.on = coverage, on
-        if time.monotonic() - last_report > 2.0:
-            report(state)
-            last_report = time.monotonic()
