@@ -333,21 +333,22 @@ class _Builder:
         for k, kind in enumerate(self.kinds):
             everyone = [term for (j, _), terms in self.unsocial.items() if j == k
                         for term in terms]
+            if not everyone:
+                continue
+            # T, everyone's count, as one column so each group's row stays short
+            total = self.Var(0, sum(count * n.ub() for n, count in everyone), "")
+            self.row(0, 0, [(total, 1)] + [(n, -count) for n, count in everyone])
             total_share = kind.total_share
             for (j, g), terms in self.unsocial.items():
                 if j != k:
                     continue
                 group = self.groups[g]
                 size, share = len(group.agents), kind.shares[group.agents[0].key]
-                coefficient: dict[object, float] = defaultdict(float)
-                for n, count in terms:
-                    coefficient[n] -= count
-                for n, count in everyone:
-                    coefficient[n] += size * share / total_share * count
                 most = sum(count * n.ub() for n, count in terms)
                 e = self.Var(0, max(0.0, most), "")
                 self.row(-size * (total_share - 1) / total_share, self.inf,
-                         [(e, 1)] + list(coefficient.items()))
+                         [(e, 1), (total, size * share / total_share)]
+                         + [(n, -count) for n, count in terms])
                 self.cost[e] += kind.weight
                 self.fair_vars.append((e, kind.weight, kind.name))
 
