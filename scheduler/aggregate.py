@@ -33,6 +33,7 @@ from ortools.linear_solver import pywraplp
 from scheduler.candidates import Candidate, agent_candidates
 from scheduler.costs import interval_pay
 from scheduler.domain import Agent, Problem
+from scheduler.fairness import candidate_count, kinds
 from scheduler.penalties import OFF_QUEUE_WEIGHT
 
 
@@ -87,6 +88,7 @@ class Solved:
     variables: int
     constraints: int
     wall_seconds: float
+    duals: dict[tuple, float] = field(default_factory=dict)  # shared rows' prices, by key
 
 
 PLAN_TOLERANCE = 0.01  # PDLP's relative accuracy for a plan: about 1 % off the optimum
@@ -95,6 +97,7 @@ PLAN_TOLERANCE = 0.01  # PDLP's relative accuracy for a plan: about 1 % off the 
 def solve_aggregate(
     problem: Problem, *, patterns: bool = True, exact: bool = True,
     tolerance: float = PLAN_TOLERANCE, time_limit_seconds: float = 300,
+    fairness: bool = False,
 ) -> Solved:
     """Build and solve the aggregated LP.
 
@@ -104,7 +107,7 @@ def solve_aggregate(
     on every roster's objective: the duals priced by weak duality.
     """
     began = time.monotonic()
-    lp = _Builder(problem, patterns, "GLOP" if exact else "PDLP")
+    lp = _Builder(problem, patterns, "GLOP" if exact else "PDLP", fairness)
     if not exact:
         lp.solver.SetSolverSpecificParametersAsString(
             "termination_criteria { simple_optimality_criteria { "
@@ -119,14 +122,16 @@ def solve_aggregate(
     usable = status == pywraplp.Solver.OPTIMAL or (not exact and status == pywraplp.Solver.FEASIBLE)
     plan = lp.plan() if usable else None
     bound = lp.dual_bound() if usable else -math.inf
+    duals = {key: row.dual_value() for key, row in lp.keyed.items()} if usable else {}
     return Solved(name, plan, bound, lp.solver.NumVariables(), lp.solver.NumConstraints(),
-                  time.monotonic() - began)
+                  time.monotonic() - began, duals)
 
 
 class _Builder:
     """The LP's variables and rows, built group by group."""
 
-    def __init__(self, problem: Problem, patterns: bool, method: str) -> None:
+    def __init__(self, problem: Problem, patterns: bool, method: str,
+                 fairness: bool = False) -> None:
         self.problem = problem
         self.patterns = patterns
         self.solver = pywraplp.Solver.CreateSolver(method)
@@ -144,6 +149,12 @@ class _Builder:
         self.short_vars: list[tuple[object, int]] = []
         self.over_vars: list[tuple[object, int]] = []
         self.constant = 0
+        # the rows the week-pattern master shares, by key: ("work", group, interval),
+        # ("need", queue, interval), ("surplus", queue, interval)
+        self.keyed: dict[tuple, object] = {}
+        self.kinds = kinds(problem) if fairness else ()
+        self.unsocial: dict[tuple[int, int], list[tuple[object, int]]] = defaultdict(list)
+        self.fair_vars: list[tuple[object, int, str]] = []
 
     def row(self, low: float, high: float, terms) -> None:
         """Add low <= sum(coefficient * var) <= high."""
@@ -179,6 +190,7 @@ class _Builder:
         for g, group in enumerate(self.groups):
             self._group(g, group)
         self._coverage()
+        self._fairness()
         objective = self.solver.Objective()
         for var, value in self.cost.items():
             objective.SetCoefficient(var, value)
@@ -204,6 +216,9 @@ class _Builder:
                 for s in (c.break_starts if (self.patterns and c.needs_break) else (None,)):
                     n = self.Var(0, available, "")
                     self.shift_vars[g, d, i].append(n)
+                    for k, kind in enumerate(self.kinds):
+                        if group.agents[0].key in kind.shares and candidate_count(kind, c):
+                            self.unsocial[k, g].append((n, candidate_count(kind, c)))
                     resting = range(s, s + c.break_intervals) if s is not None else range(0)
                     for t in range(c.start, c.end):
                         if t not in resting:
@@ -270,6 +285,7 @@ class _Builder:
             if acts:
                 terms = [(x, 1) for x in acts] + [(n, -k) for n, k in self.working_terms[g, t]]
                 self.row(-self.inf, 0, terms)
+                self.keyed["work", g, t] = self.rows[-1][0]
 
     def _coffee(self, g: int, candidates: tuple[Candidate, ...], available: int,
                 coffee: dict[int, list], total: list[tuple[object, int]]) -> None:
@@ -298,12 +314,43 @@ class _Builder:
                 if required > 0:
                     u = solver.NumVar(0, required, "")
                     self.row(required, self.inf, [(u, 1)] + [(x, 1) for x in acts])
+                    self.keyed["need", queue.key, t] = self.rows[-1][0]
                     self.cost[u] += queue.shortfall_weight
                     self.short_vars.append((u, queue.shortfall_weight))
                 o = solver.NumVar(0, self.pool[queue.key, t], "")
                 self.row(-required, self.inf, [(o, 1)] + [(x, -1) for x in acts])
+                self.keyed["surplus", queue.key, t] = self.rows[-1][0]
                 self.cost[o] += queue.overstaffing_weight
                 self.over_vars.append((o, queue.overstaffing_weight))
+
+    def _fairness(self) -> None:
+        """Per group and kind of unsocial time, its agents' excess over their fair shares.
+
+        An agent's share is ceil(h T / H) <= (h T + H - 1) / H (`scheduler.fairness`), and
+        a sum of excesses max(0, count - share) is at least the excess of the sums, so
+        E_g >= C_g - |g| (h T + H - 1) / H, E_g >= 0 holds for every roster (C_g the
+        group's count, T everyone's): a valid, linear part of the bound."""
+        for k, kind in enumerate(self.kinds):
+            everyone = [term for (j, _), terms in self.unsocial.items() if j == k
+                        for term in terms]
+            if not everyone:
+                continue
+            # T, everyone's count, as one column so each group's row stays short
+            total = self.Var(0, sum(count * n.ub() for n, count in everyone), "")
+            self.row(0, 0, [(total, 1)] + [(n, -count) for n, count in everyone])
+            total_share = kind.total_share
+            for (j, g), terms in self.unsocial.items():
+                if j != k:
+                    continue
+                group = self.groups[g]
+                size, share = len(group.agents), kind.shares[group.agents[0].key]
+                most = sum(count * n.ub() for n, count in terms)
+                e = self.Var(0, max(0.0, most), "")
+                self.row(-size * (total_share - 1) / total_share, self.inf,
+                         [(e, 1), (total, size * share / total_share)]
+                         + [(n, -count) for n, count in terms])
+                self.cost[e] += kind.weight
+                self.fair_vars.append((e, kind.weight, kind.name))
 
     def pay_value(self) -> float:
         """The LP's shift_cost: pay of its shift and break columns."""
@@ -316,12 +363,15 @@ class _Builder:
         over = sum(w * o.solution_value() for o, w in self.over_vars)
         working = {key: sum(k * n.solution_value() for n, k in terms)
                    for key, terms in self.working_terms.items()}
+        fair: dict[str, float] = defaultdict(float)
+        for e, weight, name in self.fair_vars:
+            fair[name] += weight * e.solution_value()
         return Plan(
             groups=self.groups,
             objective=value,
             parts={"understaffing": short, "overstaffing": over,
-                   "off_queue": value - short - over - self.pay_value(),
-                   **({"shift_cost": self.pay_value()} if self._pay else {})},
+                   "off_queue": value - short - over - self.pay_value() - sum(fair.values()),
+                   **({"shift_cost": self.pay_value()} if self._pay else {}), **fair},
             shifts={key: sum(n.solution_value() for n in ns)
                     for key, ns in self.shift_vars.items()},
             working=working,

@@ -8,9 +8,13 @@
 3. **Breaks and activities**: per shift, a small dynamic programme places the meal break and
    chooses the queue of every interval against the real remaining requirement, keeping the
    minimum activity block; repeated passes let later agents' choices correct earlier ones.
-4. **Local search** until the time is up: re-time a shift (start, length, break), move it to
-   a day off, add or drop one, whenever the exact objective improves and every rule still
-   holds.
+4. **Local search** until the time is up: re-plan one agent's week (best response), first
+   against the others' queues as they are, then valuing each interval with the chains of
+   queue hand-overs it allows (an agent on a covered queue frees a colleague certified for a
+   short one; `_State.potentials`), which a min-cost flow over those agents then makes; a
+   week is kept only when the exact objective improves and every rule still holds. Spare
+   time goes to shake-ups (a short annealing walk over single shifts) each followed by
+   those best responses again, keeping the best roster seen.
 
 The objective is the CP-SAT model's (understaffing, overstaffing, off-queue), evaluated
 exactly through per-queue coverage counts, so the result is a good CP-SAT hint as well as a
@@ -43,6 +47,7 @@ from scheduler.objective import soft_penalties
 from scheduler.penalties import OFF_QUEUE_WEIGHT
 
 IDLE = -1  # working, on no queue (back-office time)
+CHAIN_STEPS = 6  # longest chain of moves valued (queues handed on from agent to agent)
 NOT_WORKING = -2  # on the meal break
 LOSS = -1e9  # a queue closed in that interval
 
@@ -89,6 +94,10 @@ class _State:
         self.short_weight = np.array([q.shortfall_weight for q in problem.queues], dtype=float)
         self.over_weight = np.array([q.overstaffing_weight for q in problem.queues], dtype=float)
         self.coverage = np.zeros_like(self.required)
+        n_q = len(self.queue_keys)
+        # [interval, queue worked, skill]: agents on that queue then who could also serve the
+        # skill's queue; a chain of such moves is what one more agent is really worth
+        self.on = np.zeros((grid.n_intervals, n_q, n_q), dtype=np.int32)
         self.day_start = [grid.day_range(d).start for d in range(grid.days)] + [grid.n_intervals]
         step = grid.interval_minutes
         self.agents: list[_Agent] = []
@@ -154,9 +163,66 @@ class _State:
     def apply(self, a: _Agent, assigned: _Assigned, sign: int) -> None:
         """Add (+1) or remove (-1) one shift's activities from the coverage counts."""
         c = assigned.candidate
-        for k, q in enumerate(assigned.queues):
-            if q >= 0:
-                self.coverage[a.skills[q], c.start + k] += sign
+        ks = [k for k, q in enumerate(assigned.queues) if q >= 0]
+        if not ks:
+            return
+        ts = c.start + np.array(ks)
+        qs = a.skills[np.array([assigned.queues[k] for k in ks])]
+        self.coverage[qs, ts] += sign
+        self.on[ts[:, None], qs[:, None], a.skills[None, :]] += sign
+
+    def recount(self) -> None:
+        """Coverage and the chain counts from every assigned shift."""
+        self.coverage[:] = 0
+        self.on[:] = 0
+        for a in self.agents:
+            for x in a.shifts.values():
+                self.apply(a, x, +1)
+
+    def potentials(self, first: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(direct gain, chain value, who-can-move) per interval of [first, end) and queue.
+
+        The direct gain is `marginal`'s; the chain value is the best direct gain among the
+        queues reachable by handing on: an agent on queue q who is certified for q2 moves to
+        it, so one more agent on q is worth what q2 gains, and so on.
+        """
+        cov, req = self.coverage[:, first:end], self.required[:, first:end]
+        direct = np.where(cov < req, self.short_weight[:, None], -self.over_weight[:, None])
+        direct = np.where(self.open[:, first:end], direct, LOSS).T  # [interval, queue]
+        adj = self.on[first:end] > 0
+        n_q = adj.shape[1]
+        adj[:, np.arange(n_q), np.arange(n_q)] = False
+        pi = direct
+        for _ in range(CHAIN_STEPS):
+            better = np.maximum(pi, np.where(adj, pi[:, None, :], LOSS).max(axis=2))
+            if np.array_equal(better, pi):
+                break
+            pi = better
+        return direct, pi, adj
+
+    def chain_marginal(self, skills: np.ndarray, first: int, end: int) -> np.ndarray:
+        """`marginal`, but in intervals [first, end) one more agent on a queue is worth its
+        chain value (`potentials`); `_hand_on` then makes the chain happen."""
+        gain = self.marginal(skills)
+        if end > first:
+            _, pi, _ = self.potentials(first, end)
+            gain[:, first:end] = np.where(self.open[skills, first:end], pi.T[skills], LOSS)
+        return gain
+        cov, req = self.coverage[:, first:end], self.required[:, first:end]
+        direct = np.where(cov < req, self.short_weight[:, None], -self.over_weight[:, None])
+        direct = np.where(self.open[:, first:end], direct, LOSS).T  # [interval, queue]
+        adj = self.on[first:end] > 0
+        n_q = adj.shape[1]
+        adj[:, np.arange(n_q), np.arange(n_q)] = False
+        pi = direct
+        for _ in range(CHAIN_STEPS):
+            reach = np.where(adj, pi[:, None, :], LOSS).max(axis=2)
+            better = np.maximum(pi, reach)
+            if np.array_equal(better, pi):
+                break
+            pi = better
+        gain[:, first:end] = np.where(self.open[skills, first:end], pi.T[skills], LOSS)
+        return gain
 
     # ------------------------------------------------------------ rules of one agent
 
@@ -417,6 +483,7 @@ def _plan_roster(
     reserve = FAIR_SWAP_SHARE * time_limit_seconds if fairness_kinds(problem) else 0.0
     _local_search(state, began + time_limit_seconds - reserve, random.Random(seed), report,
                   stopped)
+    _final_queues(state)
     report(state)
     # coffee breaks are chosen with each shift's queues; a shift left without (no room
     # beside its meal break) gets them here; the parts are counted from the finished roster
@@ -427,6 +494,30 @@ def _plan_roster(
     roster = fair_swaps(problem, roster, members,
                         deadline=max(began + time_limit_seconds, time.monotonic() + 0.5))
     return roster, soft_penalties(problem, roster)
+
+
+def _switches(state: _State) -> int:
+    """Weighted direct switches of queue inside shifts (the `block_switches` term)."""
+    total = 0
+    for a in state.agents:
+        weight = a.agent.shift_rule.switch_weight
+        if not weight or len(a.skills) < 2:
+            continue
+        for x in a.shifts.values():
+            total += weight * sum(1 for p, q in zip(x.queues, x.queues[1:], strict=False)
+                                  if p >= 0 and q >= 0 and p != q)
+    return total
+
+
+def _final_queues(state: _State) -> None:
+    """Every shift's queues re-planned jointly once more, weighing block switches too; the
+    better of the two plans is kept."""
+    before = state.objective() + _switches(state)
+    saved = _snapshot(state)
+    _flow_activities(state)
+    _repair_blocks(state)
+    if state.objective() + _switches(state) > before:
+        _restore(state, saved)
 
 
 FAIR_SWAP_SHARE = 0.05  # of the time limit, kept for the fairness trades when they apply
@@ -591,6 +682,7 @@ def _flow_activities(state: _State) -> None:
             assigned.queues[k] = q
             if q >= 0:
                 state.coverage[a.skills[q], t] += 1
+    state.recount()
 
 
 def _block_so_far(queues: list[int], k: int, client_of: list[int]) -> tuple[int, bool]:
@@ -612,9 +704,10 @@ def _allowed(state: _State, a: _Agent, assigned: _Assigned, k: int) -> list[tupl
     before = queues[k - 1] if k > 0 else IDLE
     length, switched = _block_so_far(queues, k, a.client_of)
     open_now = [i for i, q in enumerate(a.skills) if state.open[q, t]]
+    switch = SCALE * a.agent.shift_rule.switch_weight  # a direct switch of queue costs this
     same = [i for i in open_now if before >= 0 and a.client_of[i] == a.client_of[before]]
     if before >= 0 and length < a.least:  # the client block is still short: stay with it
-        stay = [(i, 0 if i == before else 1) for i in same]
+        stay = [(i, 0 if i == before else switch) for i in same]
         return stay if switched and stay else stay + [(IDLE, 0)]
     choices = [(IDLE, 0)]
     for i in open_now:
@@ -622,16 +715,16 @@ def _allowed(state: _State, a: _Agent, assigned: _Assigned, k: int) -> list[tupl
             choices.append((i, 0))
             continue
         if i in same:  # another queue of the same client: no switch of client
-            choices.append((i, 1))
+            choices.append((i, switch))
             continue
         ahead = range(k, k + a.least)  # a switch of client: the new block must last
         if all(j < len(queues) and queues[j] != NOT_WORKING  # (on this queue, to be simple)
                and state.open[a.skills[i], c.start + j] for j in ahead):
-            choices.append((i, 1))
+            choices.append((i, switch))
     return choices
 
 
-SCALE = 100  # objective costs are scaled so a switch (cost 1) only breaks ties
+SCALE = 100  # objective costs are scaled to integers, a switch costing its weight
 
 
 def _interval_flow(state: _State, t: int, people, options) -> list[int]:
@@ -707,8 +800,9 @@ def _pay_of(a: _Agent, assigned: _Assigned) -> float:
 
 def _local_search(state: _State, deadline: float, rng: random.Random,
                   report: Callable[[_State], None], stopped: threading.Event) -> None:
-    """Best responses agent by agent, then queues re-planned jointly, until a sweep brings
-    nothing; then simulated annealing until the deadline."""
+    """Best responses agent by agent until a sweep brings nothing, then queues re-planned
+    jointly; then best responses valued with hand-overs, and while time is left shake-ups
+    by a short annealing walk, each followed by those best responses again."""
     agents = list(state.agents)
     while time.monotonic() < deadline and not stopped.is_set():
         rng.shuffle(agents)
@@ -717,20 +811,50 @@ def _local_search(state: _State, deadline: float, rng: random.Random,
             if time.monotonic() >= deadline or stopped.is_set():
                 break
             improved += _best_response(state, a)
-        if time.monotonic() < deadline:
+        if time.monotonic() < deadline and not improved:  # one joint re-plan at the end
             before = state.objective()
             saved = [(x, {d: _Assigned(s.candidate, s.break_start, list(s.queues))
                           for d, s in x.shifts.items()}) for x in state.agents]
-            coverage = state.coverage.copy()
             _flow_activities(state)
             if state.objective() > before:  # keep the better of the two
                 for x, shifts in saved:
                     x.shifts = shifts
-                state.coverage = coverage
+                state.recount()
         report(state)
         if not improved:
             break
-    _anneal(state, deadline, rng, report, stopped)
+    _chain_responses(state, agents, deadline, rng, report, stopped)
+    # then, while time is left, shake the roster up by a short walk and descend again,
+    # keeping the best roster seen (an iterated local search)
+    best, best_value = _snapshot(state), state.objective()
+    while (left := deadline - time.monotonic()) > KICK_MIN_SECONDS and not stopped.is_set():
+        _anneal(state, time.monotonic() + KICK_SHARE * left, rng, report, stopped,
+                keep_best=False)
+        _chain_responses(state, agents, deadline, rng, report, stopped)
+        if (value := state.objective()) < best_value - 1e-9:
+            best, best_value = _snapshot(state), value
+    if state.objective() > best_value + 1e-9:
+        _restore(state, best)
+
+
+KICK_MIN_SECONDS = 3.0  # a shake-up and descent take about this long at least
+KICK_SHARE = 0.15  # of the time left, for each shake-up walk
+
+
+def _chain_responses(state: _State, agents: list[_Agent], deadline: float,
+                     rng: random.Random, report: Callable[[_State], None],
+                     stopped: threading.Event) -> None:
+    """Sweeps of best responses valued with hand-overs until one brings nothing."""
+    while time.monotonic() < deadline and not stopped.is_set():
+        rng.shuffle(agents)
+        improved = 0
+        for a in agents:
+            if time.monotonic() >= deadline or stopped.is_set():
+                break
+            improved += _best_response(state, a, chains=True)
+        report(state)
+        if not improved:
+            break
 
 
 ANNEAL_FROM, ANNEAL_TO = 60.0, 0.5  # temperature, in objective points, over the run
@@ -750,15 +874,14 @@ def _snapshot(state: _State) -> list[dict[int, _Assigned]]:
 
 def _restore(state: _State, saved: list[dict[int, _Assigned]]) -> None:
     """Put a snapshot back and recount the coverage."""
-    state.coverage[:] = 0
     for a, shifts in zip(state.agents, saved, strict=True):
         a.shifts = shifts
-        for x in shifts.values():
-            state.apply(a, x, +1)
+    state.recount()
 
 
 def _anneal(state: _State, deadline: float, rng: random.Random,
-            report: Callable[[_State], None], stopped: threading.Event) -> None:
+            report: Callable[[_State], None], stopped: threading.Event,
+            keep_best: bool = True) -> None:
     """Simulated annealing over single shifts until the deadline; keeps the best roster.
 
     A move re-times one agent-day (a nearby start or another length, now and then any
@@ -808,7 +931,7 @@ def _anneal(state: _State, deadline: float, rng: random.Random,
             if time.monotonic() - last_saved > 2.0:
                 saved, saved_value, last_saved = _snapshot(state), best, time.monotonic()
                 report(state)
-    if state.objective() > saved_value + 1e-9:  # the walk ended worse than the best kept
+    if keep_best and state.objective() > saved_value + 1e-9:  # ended worse than the best
         _restore(state, saved)
 
 
@@ -904,19 +1027,28 @@ def _ranked_weeks(week: list[int], low: int, high: int, value: np.ndarray, paid:
     return combos, totals, best
 
 
-def _best_response(state: _State, a: _Agent, tries: int = 40) -> int:
+def _best_response(state: _State, a: _Agent, tries: int = 40, chains: bool = False) -> int:
     """Re-plan one agent's week by week against everyone else; return weeks improved.
 
     For each day, the best candidate of each length (by its value with the best break and
     the best queue per interval) or a day off; every combination over the week is scored at
-    once, and the best ones that keep the agent's rules are valued exactly.
+    once, and the best ones that keep the agent's rules are valued exactly. With `chains`,
+    intervals are valued with queue hand-overs (`chain_marginal`), which are then made
+    (`_reflow`), and the new week is kept only if the exact cost falls.
     """
     improved = 0
     for week, low, high in a.weeks:
         current = {d: a.shifts[d] for d in week if d in a.shifts}
+        if chains:
+            before = _cost_without_pay(state) + sum(_pay_of(a, x) for x in current.values())
         for assigned in current.values():
             state.apply(a, assigned, -1)
-        gain = state.marginal(a.skills)
+        if chains:
+            first, end = state.day_start[week[0]], state.day_start[week[-1] + 1]
+            potentials = state.potentials(first, end)
+            gain = state.chain_marginal(a.skills, first, end)
+        else:
+            gain = state.marginal(a.skills)
         now = sum(_shift_value(a, x, gain) for x in current.values())
         per_interval = np.maximum(gain.max(axis=0), -OFF_QUEUE_WEIGHT) - a.pay
         value, paid, pick = _week_table(a, week, per_interval)
@@ -937,11 +1069,30 @@ def _best_response(state: _State, a: _Agent, tries: int = 40) -> int:
             for assigned in current.values():
                 state.apply(a, assigned, +1)
             continue
+        if chains:  # what to put back if the hand-overs do not pay
+            kept = [(x, list(x.queues)) for b in state.agents if b is not a
+                    for x in b.shifts.values()]
+            counts = state.coverage.copy(), state.on.copy()
         for d in current:
             del a.shifts[d]
         for d, assigned in chosen.items():
             a.shifts[d] = assigned
             state.apply(a, assigned, +1)
+        if chains:
+            focus = _focus(chosen.values(), a, first, end, potentials)
+            everyone = [(b, x) for b in state.agents for x in b.shifts.values()]
+            _reflow(state, everyone, focus)
+            after = _cost_without_pay(state) + sum(_pay_of(a, x) for x in chosen.values())
+            if after >= before - 1e-9:
+                for x, queues in kept:
+                    x.queues = queues
+                state.coverage, state.on = counts
+                for d in chosen:
+                    del a.shifts[d]
+                for d, assigned in current.items():
+                    a.shifts[d] = assigned
+                    state.apply(a, assigned, +1)
+                continue
         improved += 1
     return improved
 
@@ -1080,3 +1231,85 @@ def _roster(state: _State) -> Roster:
             shifts.append(Shift(a.agent.key, grid.day_list[d], at(c.start), at(c.end),
                                 breaks, activities))
     return Roster(tuple(sorted(shifts, key=lambda s: (s.agent, s.start))))
+
+
+def _reach(adj: np.ndarray, q: int) -> set[int]:
+    """Queues reachable from q by handing on (`adj[q, q2]`: someone on q can serve q2)."""
+    seen, todo = {q}, [q]
+    while todo:
+        for nxt in np.flatnonzero(adj[todo.pop()]).tolist():
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _reflow(state: _State, shifts: list[tuple[_Agent, _Assigned]],
+            focus: dict[int, set[int]]) -> None:
+    """Re-plan, in each interval of `focus`, the queues of these shifts' agents who are on
+    the interval's focus queues, by a min-cost flow (as `_flow_activities`); then repair any
+    minimum activity block that broke."""
+    by_day: dict[int, list[tuple[_Agent, _Assigned]]] = defaultdict(list)
+    for a, x in shifts:
+        by_day[x.candidate.day].append((a, x))
+    day_of = np.searchsorted(state.day_start, np.arange(state.coverage.shape[1]), side="right") - 1
+    changed: dict[int, tuple[_Agent, _Assigned]] = {}
+    for t, queues in sorted(focus.items()):
+        d = int(day_of[t])
+        people = [(a, x, t - x.candidate.start) for a, x in by_day[d - 1] + by_day[d]
+                  if x.candidate.start <= t < x.candidate.end
+                  and x.queues[t - x.candidate.start] >= 0
+                  and a.skills[x.queues[t - x.candidate.start]] in queues]
+        if not people:
+            continue
+        for a, x, k in people:
+            q = x.queues[k]
+            if q >= 0:
+                state.coverage[a.skills[q], t] -= 1
+                state.on[t, a.skills[q], a.skills] -= 1
+        options = [_allowed(state, a, x, k) for a, x, k in people]
+        chosen = _interval_flow(state, t, people, options)
+        for (a, x, k), q in zip(people, chosen, strict=True):
+            if q != x.queues[k]:
+                changed[id(x)] = (a, x)
+            x.queues[k] = q
+            if q >= 0:
+                state.coverage[a.skills[q], t] += 1
+                state.on[t, a.skills[q], a.skills] += 1
+    for a, x in changed.values():
+        if not _blocks_ok(x.queues, a.least, a.client_of):
+            state.apply(a, x, -1)
+            c = x.candidate
+            gain = state.marginal(a.skills)[:, c.start:c.end]
+            resting = {k for k, q in enumerate(x.queues) if q == NOT_WORKING}
+            _, x.queues = _dp(gain, resting, a.least, a.client_of)
+            state.apply(a, x, +1)
+
+
+def _focus(shifts, a: _Agent, first: int, end: int, potentials) -> dict[int, set[int]]:
+    """Per interval where one of agent a's new shifts counted on a hand-over, the queues
+    the chain may pass through."""
+    direct, pi, adj = potentials
+    focus: dict[int, set[int]] = {}
+    for x in shifts:
+        for k, q in enumerate(x.queues):
+            t = x.candidate.start + k
+            if q < 0 or not first <= t < end:
+                continue
+            queue = int(a.skills[q])
+            if pi[t - first, queue] > direct[t - first, queue] + 1e-9:
+                focus[t] = _reach(adj[t - first], queue)
+    return focus
+
+
+def _cost_without_pay(state: _State) -> float:
+    """Understaffing, overstaffing and back-office time of the whole roster."""
+    idle = sum(x.queues.count(IDLE) for a in state.agents for x in a.shifts.values())
+    return _window_cost(state, 0, state.coverage.shape[1]) + OFF_QUEUE_WEIGHT * idle
+
+
+def _window_cost(state: _State, first: int, end: int) -> float:
+    """Understaffing and overstaffing in intervals [first, end)."""
+    gap = state.required[:, first:end] - state.coverage[:, first:end]
+    return float(np.maximum(gap, 0).sum(axis=1) @ state.short_weight
+                 + np.maximum(-gap, 0).sum(axis=1) @ state.over_weight)

@@ -58,3 +58,20 @@ def test_the_lp_shortfall_per_queue_adds_up_to_its_understaffing():
     weighted = sum(weights[q] * short for q, short in bound.short_by_queue.items())
     assert abs(weighted - bound.parts["understaffing"]) < 1e-6
     assert sum(bound.short_by_queue.values()) >= 4  # 8 agent-hours wanted, 4 can be worked
+
+
+def test_unfair_evenings_that_no_roster_avoids_raise_the_bound_but_not_past_the_optimum():
+    # only a1 serves the evening queue (18-22 on two days); a2 could work evenings but has
+    # nothing to do then, so a1 stays above the fair share of evening intervals
+    a1 = make_agent("a1", skills=("q1",), lengths_minutes=(240,), earliest_start_minute=18 * 60,
+                    latest_start_minute=18 * 60)
+    a2 = make_agent("a2", skills=("q2",), lengths_minutes=(240,), earliest_start_minute=18 * 60,
+                    latest_start_minute=18 * 60)
+    problem = make_problem((a1, a2), queues=("q1", "q2"), days=2,
+                           need={"q1": hours(18, 22)},
+                           open_hours={"q1": hours(8, 23), "q2": hours(8, 23)})
+    result = solve(problem, time_limit_seconds=10)
+    assert result.status == "OPTIMAL" and result.penalties["fair_evenings"] > 0
+    bound = lp_bound(problem)
+    assert bound.parts["fair_evenings"] > 0
+    assert bound.value <= result.objective
