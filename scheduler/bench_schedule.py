@@ -42,6 +42,9 @@ def register(kinds: argparse._SubParsersAction) -> None:
     schedule.add_argument("--time-limit", type=float, default=None,
                           help="solver seconds per size (default S 30, M 55, L 540)")
     schedule.add_argument("--no-bound", action="store_true", help="skip the LP bound")
+    schedule.add_argument("--week-bound", action="store_true",
+                          help="also run the week-pattern master bound (S 150 s, M 90 s more; "
+                               "so far the aggregated LP with fairness rows is the higher)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for size in args.size:
         row = bench_size(size, seed=args.seed, time_limit_seconds=args.time_limit,
-                         bound=not args.no_bound)
+                         bound=not args.no_bound, week=args.week_bound)
         broken += row["violations"]
         rows.append(row)
     print("\nsize  agents  solve s  objective      bound     gap  shortfall  valid")
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def bench_size(size: str, *, seed: int = 1, time_limit_seconds: float | None = None,
-               bound: bool = True) -> dict:
+               bound: bool = True, week: bool = False) -> dict:
     """Solve one size, print its figures and return them."""
     problem = bench_problem(size, seed=seed)
     limit = time_limit_seconds or TIME_LIMITS[size]
@@ -100,7 +103,7 @@ def bench_size(size: str, *, seed: int = 1, time_limit_seconds: float | None = N
               f"columns, {b.wall_seconds:.0f} s; LP parts "
               + ", ".join(f"{k} {v:,.0f}" for k, v in b.parts.items()) + ")")
         value = b.value
-        seconds = WEEK_BOUND_SECONDS.get(size, 0.0)
+        seconds = WEEK_BOUND_SECONDS.get(size, 0.0) if week else 0.0
         if seconds and week_patterns_apply(problem):
             w = week_bound(problem, time_limit_seconds=seconds, seed_duals=b.duals)
             print(f"week bound  {w.value:,} (week-pattern master: exact daily and weekly rest, "
