@@ -1,9 +1,10 @@
-"""Coordinator contract settings: working-time and pattern rules per contract, shift types.
+"""Coordinator contract settings: working-time and pattern rules per contract, shift rules.
 
 Every rule the scheduler applies per contract (scheduler.domain.Contract) is shown and
 editable here; a shift rule's named shift types (early, late, night) with their forbidden
-successions too. Input is checked by building the solver's own objects, so whatever saves
-is what the next plan uses.
+successions, its paid coffee breaks and its penalty per switch of queue too, and the
+planning-wide fairness weights. Input is checked by building the solver's own objects, so
+whatever saves is what the next plan uses.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from web.auth import role_required
 from web.db import request_session
 from web.form_errors import flash_form_errors
 from web.planning import contract as to_contract
+from web.planning import fairness as to_fairness
+from web.planning import planning_settings
 from web.planning import shift_rule as to_shift_rule
 
 bp = Blueprint("contracts", __name__, url_prefix="/coordinator/contracts")
@@ -57,10 +60,32 @@ class ContractForm(FlaskForm):
     max_shifts_per_type = StringField("Max shifts per type, e.g. night=4, late=10")
 
 
-class ShiftTypesForm(FlaskForm):
-    """A shift rule's types, one a line: key; name; first start; last start; lengths; after."""
+MINUTES_A_DAY = [NumberRange(0, 24 * 60)]
+WEIGHT = [InputRequired(), NumberRange(0, 10_000)]
+
+
+class ShiftRuleForm(FlaskForm):
+    """A shift rule's types (one a line: key; name; first start; last start; lengths; after),
+    its paid coffee breaks and its penalty per switch of queue."""
 
     shift_types = TextAreaField("Shift types")
+    coffee_break_minutes = IntegerField("Coffee break length (min)",
+                                        [InputRequired(), NumberRange(1, 120)])
+    coffee_break_every_minutes = IntegerField("One coffee break per (min of shift; 0: none)",
+                                              [InputRequired(), *MINUTES_A_DAY])
+    coffee_break_window_start = IntegerField("Coffee break starts at the earliest (min into "
+                                             "its block)", [InputRequired(), *MINUTES_A_DAY])
+    coffee_break_window_end = IntegerField("Coffee break starts at the latest (min into its "
+                                           "block)", [InputRequired(), *MINUTES_A_DAY])
+    switch_weight = IntegerField("Penalty per switch of queue inside a shift", WEIGHT)
+
+
+class FairnessForm(FlaskForm):
+    """The weights of the soft term spreading weekends, evenings and nights over agents."""
+
+    fair_weekend_weight = IntegerField("Per weekend shift above an agent's fair share", WEIGHT)
+    fair_evening_weight = IntegerField("Per evening interval above the fair share", WEIGHT)
+    fair_night_weight = IntegerField("Per night interval above the fair share", WEIGHT)
 
 
 def _minutes(hours: float | None) -> int | None:
@@ -92,11 +117,12 @@ def known_types(session: Session) -> set[str]:
 
 @bp.route("/")
 def contract_list():  # noqa: ANN201
-    """Every contract with its rules, and every shift rule with its types."""
+    """Every contract with its rules, every shift rule with its types, the fairness weights."""
     session = request_session()
     contracts = session.exec(select(m.Contract).order_by(m.Contract.name)).all()
     rules = session.exec(select(m.ShiftRule).order_by(m.ShiftRule.name)).all()
-    return render_template("coordinator/contracts.html", contracts=contracts, rules=rules)
+    return render_template("coordinator/contracts.html", contracts=contracts, rules=rules,
+                           settings=planning_settings(session))
 
 
 @bp.route("/<int:contract_id>", methods=["GET", "POST"])
@@ -173,28 +199,94 @@ def _apply_contract(session: Session, row: m.Contract, form: ContractForm) -> bo
 
 @bp.route("/shift-rules/<int:rule_id>", methods=["GET", "POST"])
 def edit_shift_types(rule_id: int):  # noqa: ANN201
-    """Edit a shift rule's named types; each line is checked against the rule."""
+    """Edit a shift rule's named types, coffee breaks and switch penalty, checked as the
+    scheduler reads them."""
     session = request_session()
     row = session.get(m.ShiftRule, rule_id)
     if row is None:
         abort(404)
-    form = ShiftTypesForm(data=None if _posted() else {"shift_types": format_types(row)})
+    form = ShiftRuleForm(data=None if _posted() else _shift_rule_data(row))
     if form.is_submitted():
-        if form.validate():
-            try:
-                types = parse_types(form.shift_types.data)
-                row.shift_types = types
-                to_shift_rule(row)
-            except ValueError as exc:
-                form.shift_types.errors = [str(exc)]
-            else:
-                session.commit()
-                flash(f"Shift types of {row.name} saved.", "ok")
-                return redirect(url_for("contracts.contract_list"), 303)
+        if form.validate() and _apply_shift_rule(row, form):
+            session.commit()
+            flash(f"Shift rule {row.name} saved: the next plan uses it.", "ok")
+            return redirect(url_for("contracts.contract_list"), 303)
         session.rollback()
-        flash("Shift types: " + " ".join(form.shift_types.errors), "error")
+        flash_form_errors(form)
     status = 400 if form.errors else 200
     return render_template("coordinator/shift_types_edit.html", rule=row, form=form), status
+
+
+SHIFT_RULE_SETTINGS = ("coffee_break_minutes", "coffee_break_every_minutes",
+                       "coffee_break_window_start", "coffee_break_window_end", "switch_weight")
+
+
+def _shift_rule_data(row: m.ShiftRule) -> dict:
+    """A shift-rule row as form values."""
+    return {"shift_types": format_types(row),
+            **{name: getattr(row, name) for name in SHIFT_RULE_SETTINGS}}
+
+
+def _apply_shift_rule(row: m.ShiftRule, form: ShiftRuleForm) -> bool:
+    """Copy the form onto the row if the scheduler accepts it; errors go on the form."""
+    length, every = form.coffee_break_minutes.data, form.coffee_break_every_minutes.data
+    low, high = form.coffee_break_window_start.data, form.coffee_break_window_end.data
+    if high < low:
+        form.coffee_break_window_end.errors = ["must not be before the earliest start"]
+        return False
+    if every and high + length > every:
+        # scheduler.domain.ShiftRule: each coffee break ends inside its own block
+        form.coffee_break_window_end.errors = [
+            f"a break starting {high} min into its block ends at {high + length} min, past "
+            f"its own {every} min; start it by {every - length} min at the latest"]
+        return False
+    try:
+        row.shift_types = parse_types(form.shift_types.data)
+    except ValueError as exc:
+        form.shift_types.errors = [str(exc)]
+        return False
+    for name in SHIFT_RULE_SETTINGS:
+        setattr(row, name, form[name].data)
+    try:
+        to_shift_rule(row)
+    except ValueError as exc:
+        form.shift_types.errors = [str(exc)]
+        return False
+    return True
+
+
+@bp.route("/fairness", methods=["GET", "POST"])
+def edit_fairness():  # noqa: ANN201
+    """Edit the fairness weights every plan uses."""
+    session = request_session()
+    row = planning_settings(session)
+    form = FairnessForm(data=None if _posted() else {
+        name: getattr(row, name) for name in FAIRNESS_SETTINGS})
+    if form.is_submitted():
+        if form.validate() and _apply_fairness(row, form):
+            session.add(row)
+            session.commit()
+            flash("Fairness weights saved: the next plan uses them.", "ok")
+            return redirect(url_for("contracts.contract_list"), 303)
+        session.rollback()
+        flash_form_errors(form)
+    status = 400 if form.errors else 200
+    return render_template("coordinator/fairness_edit.html", form=form), status
+
+
+FAIRNESS_SETTINGS = ("fair_weekend_weight", "fair_evening_weight", "fair_night_weight")
+
+
+def _apply_fairness(row: m.PlanningSettings, form: FairnessForm) -> bool:
+    """Copy the form onto the row if the scheduler accepts it; errors go on the form."""
+    for name in FAIRNESS_SETTINGS:
+        setattr(row, name, form[name].data)
+    try:
+        to_fairness(row)
+    except ValueError as exc:
+        form.fair_weekend_weight.errors = [str(exc)]
+        return False
+    return True
 
 
 def _clock(minute: int) -> str:

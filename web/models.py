@@ -79,6 +79,22 @@ class ShiftRule(SQLModel, table=True):
     # named shift types: [{"key", "name", "earliest_start_minute", "latest_start_minute",
     # "lengths_minutes", "not_followed_by"}]; empty = any start and length of the rule
     shift_types: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # paid coffee breaks and the block-switch penalty (scheduler.domain.ShiftRule's defaults)
+    coffee_break_minutes: int = 15
+    coffee_break_every_minutes: int = 240  # 0: no coffee breaks
+    coffee_break_window_start: int = 60  # minutes into each `every` block
+    coffee_break_window_end: int = 180
+    switch_weight: int = 1
+
+
+class PlanningSettings(SQLModel, table=True):
+    """Planning-wide soft-term weights, one row (id 1); no row means the scheduler's defaults."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # scheduler.domain.Fairness: cost per weekend shift / evening / night interval above share
+    fair_weekend_weight: int = 10
+    fair_evening_weight: int = 1
+    fair_night_weight: int = 2
 
 
 class Agent(SQLModel, table=True):

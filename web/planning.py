@@ -77,7 +77,26 @@ def shift_rule(row: m.ShiftRule) -> domain.ShiftRule:
         meal_break_window_minutes=(row.meal_break_window_start, row.meal_break_window_end),
         meal_break_paid=row.meal_break_paid,
         shift_types=tuple(shift_type(t) for t in row.shift_types or ()),
+        coffee_break_minutes=row.coffee_break_minutes,
+        coffee_break_every_minutes=row.coffee_break_every_minutes,
+        coffee_break_window_minutes=(row.coffee_break_window_start, row.coffee_break_window_end),
+        switch_weight=row.switch_weight,
     )
+
+
+SETTINGS_ID = 1  # planning settings are one row
+
+
+def planning_settings(session: Session) -> m.PlanningSettings:
+    """The planning settings row; a new, unsaved one holding the defaults if none is stored."""
+    return session.get(m.PlanningSettings, SETTINGS_ID) or m.PlanningSettings(id=SETTINGS_ID)
+
+
+def fairness(row: m.PlanningSettings) -> domain.Fairness:
+    """The planning settings' fairness weights as the solver sees them (default windows)."""
+    return domain.Fairness(weekend_weight=row.fair_weekend_weight,
+                           evening_weight=row.fair_evening_weight,
+                           night_weight=row.fair_night_weight)
 
 
 def shift_type(stored: dict) -> domain.ShiftType:
@@ -198,6 +217,7 @@ def build_problem(
         is_open={q.key: open_flags(grid, opening_hours(q)) for q in queue_rows},
         holidays=public_holidays(grid),
         fixed_before={key: shifts for key, shifts in before.items() if key in active},
+        fairness=fairness(planning_settings(session)),
     )
 
 

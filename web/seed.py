@@ -59,6 +59,11 @@ def seed_world(session: Session, world: DemoWorld) -> None:
             meal_break_window_start=r.meal_break_window_minutes[0],
             meal_break_window_end=r.meal_break_window_minutes[1],
             meal_break_paid=r.meal_break_paid,
+            coffee_break_minutes=r.coffee_break_minutes,
+            coffee_break_every_minutes=r.coffee_break_every_minutes,
+            coffee_break_window_start=r.coffee_break_window_minutes[0],
+            coffee_break_window_end=r.coffee_break_window_minutes[1],
+            switch_weight=r.switch_weight,
         )
         for name, r in world.shift_rules.items()
     }

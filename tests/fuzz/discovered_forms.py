@@ -113,6 +113,7 @@ def pages_of(site: Site) -> dict[str, list[str]]:
                    "/coordinator/time-off", "/coordinator/users", "/coordinator/erlang",
                    f"/coordinator/contracts/{contract.id}",
                    f"/coordinator/contracts/shift-rules/{rule.id}",
+                   "/coordinator/contracts/fairness",
                    f"/coordinator/roster?roster={draft_id}"]
     if shift is not None:
         coordinator.append(f"/coordinator/rosters/{draft_id}/edit/{agents[shift.agent_id]}/"

@@ -3,7 +3,7 @@
 The planned world (clients, queues, agents, users, history, a forecast, a requirement and a
 published roster with shifts, breaks and activities) gets what daily use adds: capacity
 requests (open, approved, declined), time off, forecast overrides, calendar and API tokens,
-finished and failed planning jobs, and a superseded roster version.
+finished and failed planning jobs, a superseded roster version, and soft-term settings.
 """
 
 from __future__ import annotations
@@ -65,6 +65,11 @@ def enrich(session: Session, published_roster_id: int) -> None:
                       roster_id=draft.id, created_by="coordinator", finished_at=m.utcnow()))
     session.add(m.Job(status="failed", message="crashed: RuntimeError: boom", start_day=TODAY,
                       created_by="coordinator", cancel_requested=True, finished_at=m.utcnow()))
+    rule = session.exec(select(m.ShiftRule).order_by(m.ShiftRule.id)).first()
+    rule.switch_weight, rule.coffee_break_window_start = 3, 45  # wider: the roster still holds
+    session.add(rule)
+    session.add(m.PlanningSettings(id=1, fair_weekend_weight=25, fair_evening_weight=0,
+                                   fair_night_weight=4))
     session.commit()
 
 

@@ -88,6 +88,7 @@ ACCESS: dict[str, Access] = {
     "contracts.contract_list": Access(COORDINATORS),
     "contracts.edit_contract": Access(COORDINATORS),
     "contracts.edit_shift_types": Access(COORDINATORS),
+    "contracts.edit_fairness": Access(COORDINATORS),
     "queues.queue_list": Access(COORDINATORS),
     "queues.edit_queue": Access(COORDINATORS),
     "queues.client_priority": Access(COORDINATORS),

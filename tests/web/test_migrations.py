@@ -7,12 +7,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, inspect, text
 from sqlmodel import Session, SQLModel, select
 
+from scheduler.domain import Fairness, ShiftRule
 from scheduler.validate import validate
 from web import create_app
 from web import models as m
 from web.cli import main
 from web.db import make_engine, upgrade_schema
-from web.planning import load_roster, stored_problem
+from web.planning import fairness as to_fairness
+from web.planning import load_roster, planning_settings, stored_problem
+from web.planning import shift_rule as to_shift_rule
 
 from .rich_data import copy_into, enrich
 from .snapshots import comparable
@@ -97,4 +100,33 @@ def test_upgrade_from_the_first_migration_keeps_every_row_of_a_working_database(
     page = client.get("/client/requests", follow_redirects=True).get_data(as_text=True)
     assert "Campaign (declined)" in page and "Nobody certified is free" in page
     upgraded.extensions["vuoro_engine"].dispose()
+    databases.drop(url)
+
+
+def test_upgrade_gives_existing_shift_rules_the_schedulers_soft_term_defaults(databases) -> None:  # noqa: ANN001, E501
+    """Shift rules written before coffee breaks and fairness were editable keep their values
+    and plan exactly as before: the scheduler's defaults, and no planning settings row."""
+    url = databases.create()
+    engine = make_engine(url)
+    upgrade_schema(engine, "merge_st4_web6")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO shiftrule (name, earliest_start_minute, latest_start_minute, "
+            "lengths_minutes, start_step_minutes, meal_break_minutes, meal_break_over_minutes, "
+            "meal_break_window_start, meal_break_window_end, meal_break_paid, shift_types) "
+            "VALUES ('day', 420, 600, '[480, 240]', 30, 30, 360, 150, 330, false, '[]')"))
+    upgrade_schema(engine)
+    with Session(engine) as session:
+        row = session.exec(select(m.ShiftRule)).one()
+        rule = to_shift_rule(row)
+        assert (row.name, rule.lengths_minutes, rule.meal_break_window_minutes) == (
+            "day", (480, 240), (150, 330))
+        defaults = ShiftRule("defaults", 0, 0, (480,))
+        assert (rule.coffee_break_minutes, rule.coffee_break_every_minutes,
+                rule.coffee_break_window_minutes, rule.switch_weight) == (
+            defaults.coffee_break_minutes, defaults.coffee_break_every_minutes,
+            defaults.coffee_break_window_minutes, defaults.switch_weight)
+        assert session.exec(select(m.PlanningSettings)).all() == []
+        assert to_fairness(planning_settings(session)) == Fairness()
+    engine.dispose()
     databases.drop(url)
