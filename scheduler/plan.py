@@ -208,21 +208,6 @@ class _State:
             _, pi, _ = self.potentials(first, end)
             gain[:, first:end] = np.where(self.open[skills, first:end], pi.T[skills], LOSS)
         return gain
-        cov, req = self.coverage[:, first:end], self.required[:, first:end]
-        direct = np.where(cov < req, self.short_weight[:, None], -self.over_weight[:, None])
-        direct = np.where(self.open[:, first:end], direct, LOSS).T  # [interval, queue]
-        adj = self.on[first:end] > 0
-        n_q = adj.shape[1]
-        adj[:, np.arange(n_q), np.arange(n_q)] = False
-        pi = direct
-        for _ in range(CHAIN_STEPS):
-            reach = np.where(adj, pi[:, None, :], LOSS).max(axis=2)
-            better = np.maximum(pi, reach)
-            if np.array_equal(better, pi):
-                break
-            pi = better
-        gain[:, first:end] = np.where(self.open[skills, first:end], pi.T[skills], LOSS)
-        return gain
 
     # ------------------------------------------------------------ rules of one agent
 
