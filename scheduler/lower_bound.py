@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from scheduler.aggregate import Plan, rounded_bound, solve_aggregate
@@ -66,8 +67,15 @@ def lp_bound(problem: Problem, *, exact: bool = True, time_limit_seconds: float 
 
 def queue_balance(problem: Problem, plan: Plan) -> tuple[dict[str, float], dict[str, float]]:
     """The LP solution's missing and surplus agent-intervals per queue (fractional)."""
+    return activity_balance(problem, plan.activity)
+
+
+def activity_balance(problem: Problem, activity: Mapping[tuple[str, str, int], float]
+                     ) -> tuple[dict[str, float], dict[str, float]]:
+    """Missing and surplus agent-intervals per queue of fractional (group, queue, interval)
+    activity counts."""
     covered: dict[tuple[str, int], float] = defaultdict(float)
-    for (_, q, t), x in plan.activity.items():
+    for (_, q, t), x in activity.items():
         covered[q, t] += x
     short, over = {}, {}
     for q in problem.queues:

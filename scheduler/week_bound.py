@@ -37,6 +37,7 @@ from ortools.math_opt.python import mathopt
 from scheduler.aggregate import Group, group_agents, rounded_bound
 from scheduler.costs import interval_pay
 from scheduler.domain import Problem
+from scheduler.lower_bound import activity_balance
 from scheduler.penalties import OFF_QUEUE_WEIGHT
 from scheduler.week_patterns import WeekPattern, WeekPricer
 from scheduler.week_patterns import applies as one_week
@@ -353,14 +354,7 @@ def _result(master: _Master, bound: float, lp_value: float, iterations: int,
         parts["shift_cost"] = pay
     patterns = [{p: v for p, v in cols.items() if v > 1e-9} for cols in chosen]
     activity = {k: value_of[x] for k, x in master.activity.items()}
-    covered: dict[tuple[str, int], float] = defaultdict(float)
-    for (_, q, t), x in activity.items():
-        covered[q, t] += x
-    short_q, over_q = {}, {}
-    for q in problem.queues:
-        required = problem.requirement[q.key]
-        short_q[q.key] = sum(max(0.0, r - covered[q.key, t]) for t, r in enumerate(required))
-        over_q[q.key] = sum(max(0.0, covered[q.key, t] - r) for t, r in enumerate(required))
+    short_q, over_q = activity_balance(problem, activity)
     value = max(0, rounded_bound(bound)) if math.isfinite(bound) else 0
     return WeekBound(value, lp_value, parts, master.groups, patterns, activity,
                      sum(map(len, master.columns)), iterations, seconds, short_q, over_q)
