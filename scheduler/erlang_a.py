@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scheduler.domain import ServiceTarget
-from scheduler.traffic import TOLERANCE, apply_shrinkage, traffic_erlangs
+from scheduler.traffic import TOLERANCE, apply_shrinkage, check_traffic, traffic_erlangs
 
 _CUTOFF = 45.0  # queue weights below e^-45 of the largest are dropped (relative 3e-20)
 _FIRST_BLOCK = 512
@@ -184,7 +184,7 @@ def raw_agents_erlang_a(
         raise ValueError(f"service level target must be in (0, 1), not {service_level_target}")
     if not 0 < max_occupancy <= 1:
         raise ValueError(f"max_occupancy must be in (0, 1], not {max_occupancy}")
-    if traffic_erlangs(contacts, aht_seconds, interval_minutes) == 0:
+    if check_traffic(traffic_erlangs(contacts, aht_seconds, interval_minutes)) == 0:
         return 0
 
     @functools.cache
@@ -242,6 +242,8 @@ def _free_ratio(traffic: float, agents: int) -> float:
     r = 0.0
     for k in range(1, agents + 1):
         r = k / traffic * (1.0 + r)  # overflows to inf for N far above A: P(wait) is then 0
+        if r == math.inf:
+            break
     return r
 
 

@@ -14,6 +14,7 @@ from scheduler.staffing import (
     raw_agents_erlang_c,
     service_level,
     traffic_erlangs,
+    traffic_limit_error,
 )
 
 
@@ -66,6 +67,11 @@ def input_errors(values: CalculatorInput) -> dict[str, str]:
     patience = values.patience_seconds
     if patience is not None and not (math.isfinite(patience) and patience > 0):
         errors["patience_seconds"] = f"must be a positive number, not {patience:g}"
+    if not errors:
+        too_large = traffic_limit_error(traffic_erlangs(values.contacts, values.aht_seconds,
+                                                        values.interval_minutes))
+        if too_large:
+            errors["contacts"] = too_large
     return errors
 
 

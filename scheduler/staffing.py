@@ -48,9 +48,17 @@ import pandas as pd
 from scheduler.backlog import due_intervals
 from scheduler.domain import OpeningHours, Problem, ServiceTarget, Workload
 from scheduler.erlang_a import erlang_a, raw_agents_erlang_a
-from scheduler.traffic import TOLERANCE, apply_shrinkage, traffic_erlangs
+from scheduler.traffic import (
+    MAX_TRAFFIC_ERLANGS,
+    TOLERANCE,
+    apply_shrinkage,
+    check_traffic,
+    traffic_erlangs,
+    traffic_limit_error,
+)
 
-__all__ = ["TOLERANCE", "apply_shrinkage", "traffic_erlangs"]  # re-exported: the staffing API
+__all__ = ["MAX_TRAFFIC_ERLANGS", "TOLERANCE", "apply_shrinkage", "check_traffic",
+           "traffic_erlangs"]  # re-exported: the staffing API
 
 _CHUNK = 2048  # intervals solved together in the vectorised search
 
@@ -155,6 +163,7 @@ def agents_for_wait_probability(traffic_erlangs: float, max_wait_probability: fl
     """Smallest N whose Erlang C P(wait) is at most `max_wait_probability` (0 for no traffic)."""
     if traffic_erlangs <= 0:
         return 0
+    check_traffic(traffic_erlangs)
     b = 1.0
     k = 0
     while True:
@@ -179,7 +188,7 @@ def raw_agents_erlang_c(
     The same search as `_smallest_agents` for one interval, in plain floats (numpy's per-call
     cost dominates for a single value).
     """
-    a = traffic_erlangs(contacts, aht_seconds, interval_minutes)
+    a = check_traffic(traffic_erlangs(contacts, aht_seconds, interval_minutes))
     if a <= 0:
         return 0
     level_needed = service_level_target - TOLERANCE
@@ -416,6 +425,10 @@ def requirement_frame(
         occ = np.array([t.max_occupancy for t in erl_target], dtype=float)
         shrink = np.array([t.shrinkage for t in erl_target], dtype=float)
         a = contacts[rows] * service / (interval_minutes * 60)
+        if a.size and a.max() > MAX_TRAFFIC_ERLANGS:
+            i = int(np.argmax(a))
+            raise ValueError(f"queue {queues[rows[i]]} at {frame.at[rows[i], 'interval_start']}: "
+                             + (traffic_limit_error(float(a[i])) or ""))
         raw_e = _smallest_agents(a, service, answer, sl, occ)
         for i in np.flatnonzero(model[rows] == "erlang_a"):
             raw_e[i], abandon[rows[i]] = _erlang_a_row(

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from scheduler.erlang_calculator import CalculatorInput, calculate
+from scheduler.erlang_calculator import CalculatorInput, calculate, input_errors
 from web.auth import role_required
 
 bp = Blueprint("calculator", __name__, url_prefix="/coordinator")
@@ -62,6 +62,11 @@ class ErlangForm(FlaskForm):
 def erlang_page():  # noqa: ANN201
     """The form, and on a valid post the requirement and its figures."""
     form = ErlangForm()
-    result = calculate(form.values()) if form.validate_on_submit() else None
+    result = None
+    if form.validate_on_submit():
+        # each field is in range; together they may still ask for an unstaffable load
+        for name, text in input_errors(form.values()).items():
+            getattr(form, name).errors.append(text)
+        result = None if form.errors else calculate(form.values())
     status = 400 if form.is_submitted() and form.errors else 200
     return render_template("coordinator/calculator.html", form=form, result=result), status

@@ -104,13 +104,16 @@ def forecast_queues(
 def staff_queues(session: Session, forecast: pd.DataFrame, grid: Grid) -> pd.DataFrame:
     """Required agents per queue and interval from a forecast, with each queue's target."""
     queues = session.exec(select(m.Queue)).all()
-    frame = requirement_frame(
-        forecast,
-        {q.key: service_target(q) for q in queues},
-        {q.key: q.channel for q in queues},
-        grid.interval_minutes,
-        opening_hours={q.key: opening_hours(q) for q in queues},
-    )
+    try:
+        frame = requirement_frame(
+            forecast,
+            {q.key: service_target(q) for q in queues},
+            {q.key: q.channel for q in queues},
+            grid.interval_minutes,
+            opening_hours={q.key: opening_hours(q) for q in queues},
+        )
+    except ValueError as error:  # e.g. a history so large no queue could be staffed for it
+        raise PlanningError(f"the forecast cannot be staffed: {error}") from error
     if frame.empty:
         raise PlanningError("the forecast holds no intervals to staff")
     return frame

@@ -55,7 +55,8 @@ def test_patience_switches_to_erlang_a_and_reports_abandonment(capsys):
 @pytest.mark.parametrize(
     ("flag", "value"),
     [("--target", "80"), ("--aht-seconds", "0"), ("--contacts", "-5"),
-     ("--shrinkage", "1"), ("--patience-seconds", "0"), ("--max-occupancy", "1.5")],
+     ("--shrinkage", "1"), ("--patience-seconds", "0"), ("--max-occupancy", "1.5"),
+     ("--contacts", "6.6e45")],
 )
 def test_bad_input_is_one_line_and_exit_code_two(capsys, flag, value):
     argv = [*CCH, flag, value]

@@ -97,6 +97,19 @@ def test_email_waits_for_opening_hours():
     assert frame["required_agents"].tolist() == [0] * 8 + [1, 1] + [0] * 14
 
 
+@pytest.mark.parametrize("channel", ["voice", "chat"])
+def test_an_unstaffable_load_is_a_clear_error_not_an_endless_search(channel):
+    # 6.6e45 contacts (a fuzzed figure): the Erlang search would step through every N up to it
+    forecast = _forecast(f"a-{channel}-fi", [5, 6.6e45, 5], aht=492.0)
+    target = ServiceTarget(patience_seconds=94.0) if channel == "voice" else ServiceTarget()
+    with pytest.raises(ValueError, match=r"a-.*-fi at .*Erlangs.*check the figures"):
+        requirement_frame(forecast, {f"a-{channel}-fi": target}, {f"a-{channel}-fi": channel}, 30)
+    for search in (lambda: required_agents(6.6e45, 492.0, 30, target),
+                   lambda: raw_agents_erlang_a(6.6e45, 492.0, 30, 20.0, 0.8, 0.85, 94.0)):
+        with pytest.raises(ValueError, match="Erlangs"):
+            search()
+
+
 def test_missing_target_or_aht_is_an_error():
     forecast = _forecast("a-voice-fi", [5])
     with pytest.raises(ValueError, match="no service target"):

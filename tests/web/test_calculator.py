@@ -72,6 +72,17 @@ def test_bad_input_is_refused_with_a_clear_error_and_no_result(coordinator, auth
     assert re.search(rf'name="{field}"[^>]*value="{re.escape(value)}"', page) or value == ""
 
 
+@pytest.mark.parametrize("patience", ["", "94"])
+def test_a_load_too_large_to_staff_is_refused_at_once(coordinator, auth, patience):  # noqa: ANN001
+    # each field in range, together 2.3e45 Erlangs: once a request that never answered
+    response = _post(coordinator, auth, contacts="6.6e45", aht_seconds="492",
+                     interval_minutes="23", patience_seconds=patience)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Erlangs" in page and "check the figures" in page
+    assert 'id="result"' not in page
+
+
 def test_the_form_needs_its_csrf_token(coordinator):  # noqa: ANN001
     assert coordinator.post("/coordinator/erlang", data=CCH).status_code == 400
 

@@ -186,3 +186,25 @@ def test_a_forecast_only_run_stores_forecast_and_requirement_but_no_roster(app, 
     assert done.status == "succeeded" and "no roster" in done.message, done.message
     assert [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)] == [
         counts[0] + 1, counts[1] + 1, counts[2]]
+
+
+def test_a_history_too_large_to_staff_fails_the_job_saying_so(client, auth, session, planned) -> None:  # noqa: ANN001, E501
+    """Volumes each under the import's caps but together beyond any queue: a failed job that
+    says why (not a search that never ends), and no forecast, requirement or roster saved."""
+    _login_coordinator(auth, session, planned)
+    history = generate_history(planned.world, end=TODAY, weeks=8, interval_minutes=30)
+    history["contacts"] = history["contacts"] * 100_000
+    history["aht_seconds"] = 80_000.0
+    buffer = StringIO()
+    write_history_csv(history, buffer)
+    assert _upload(client, auth, buffer.getvalue()).status_code == 303
+    counts = [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)]
+    job = submit_plan_job(session, start_day=planned.world.start_day, days=7,
+                          time_limit_seconds=5, created_by="test", kind="forecast")
+    session.commit()
+    run_plan_job(client.application.extensions["vuoro_engine"], job.id)
+    session.expire_all()
+    failed = session.get(m.Job, job.id)
+    assert failed.status == "failed"
+    assert "cannot be staffed" in failed.message and "Erlangs" in failed.message, failed.message
+    assert [_count(session, t) for t in (m.Forecast, m.Requirement, m.Roster)] == counts
