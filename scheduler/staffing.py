@@ -58,7 +58,7 @@ from scheduler.traffic import (
 )
 
 __all__ = ["MAX_TRAFFIC_ERLANGS", "TOLERANCE", "apply_shrinkage", "check_traffic",
-           "traffic_erlangs"]  # re-exported: the staffing API
+           "traffic_erlangs", "traffic_limit_error"]  # re-exported: the staffing API
 
 _CHUNK = 2048  # intervals solved together in the vectorised search
 
@@ -425,10 +425,11 @@ def requirement_frame(
         occ = np.array([t.max_occupancy for t in erl_target], dtype=float)
         shrink = np.array([t.shrinkage for t in erl_target], dtype=float)
         a = contacts[rows] * service / (interval_minutes * 60)
-        if a.size and a.max() > MAX_TRAFFIC_ERLANGS:
+        too_large = traffic_limit_error(float(a.max())) if a.size else None
+        if too_large:
             i = int(np.argmax(a))
             raise ValueError(f"queue {queues[rows[i]]} at {frame.at[rows[i], 'interval_start']}: "
-                             + (traffic_limit_error(float(a[i])) or ""))
+                             f"{too_large}")
         raw_e = _smallest_agents(a, service, answer, sl, occ)
         for i in np.flatnonzero(model[rows] == "erlang_a"):
             raw_e[i], abandon[rows[i]] = _erlang_a_row(
