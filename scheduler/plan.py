@@ -14,7 +14,9 @@
    short one; `_State.potentials`), which a min-cost flow over those agents then makes; a
    week is kept only when the exact objective improves and every rule still holds. Spare
    time goes to shake-ups (a short annealing walk over single shifts) each followed by
-   those best responses again, keeping the best roster seen.
+   those best responses again, keeping the best roster seen. Moves of equal cost are
+   decided by the LP plan's coverage per queue and interval (`TIE_WEIGHT`), which arranges
+   the whole week at once where single-agent moves see only a flat objective.
 
 The objective is the CP-SAT model's (understaffing, overstaffing, off-queue), evaluated
 exactly through per-queue coverage counts, so the result is a good CP-SAT hint as well as a
@@ -47,6 +49,12 @@ from scheduler.objective import soft_penalties
 from scheduler.penalties import OFF_QUEUE_WEIGHT
 
 IDLE = -1  # working, on no queue (back-office time)
+# Among moves of equal cost, the one bringing coverage closer to the LP plan's wins: the
+# plan arranges shifts over the whole week at once, which single-agent moves cannot see (on
+# M, an evening agent moving later gains what the noon loses, and only once she has moved
+# can a day agent cover that noon). Small enough that a week's tie-breaks (under 100
+# intervals) never outweigh one point of the objective, whose weights are whole numbers.
+TIE_WEIGHT = 0.004
 CHAIN_STEPS = 6  # longest chain of moves valued (queues handed on from agent to agent)
 NOT_WORKING = -2  # on the meal break
 LOSS = -1e9  # a queue closed in that interval
@@ -94,6 +102,7 @@ class _State:
         self.short_weight = np.array([q.shortfall_weight for q in problem.queues], dtype=float)
         self.over_weight = np.array([q.overstaffing_weight for q in problem.queues], dtype=float)
         self.coverage = np.zeros_like(self.required)
+        self.target: np.ndarray | None = None  # the LP plan's coverage, breaking ties
         n_q = len(self.queue_keys)
         # [interval, queue worked, skill]: agents on that queue then who could also serve the
         # skill's queue; a chain of such moves is what one more agent is really worth
@@ -134,6 +143,9 @@ class _State:
         """Per skill queue and interval, the objective saved by one more agent there."""
         gain = np.where(self.coverage[skills] < self.required[skills],
                         self.short_weight[skills, None], -self.over_weight[skills, None])
+        if self.target is not None:  # ties broken towards the LP plan's coverage
+            c, goal = self.coverage[skills], self.target[skills]
+            gain = gain - TIE_WEIGHT * (np.abs(c + 1 - goal) - np.abs(c - goal))
         return np.where(self.open[skills], gain, LOSS)
 
     def objective(self) -> float:
@@ -451,6 +463,7 @@ def _plan_roster(
     groups = plan.groups if plan is not None else group_agents(problem)
     state = _State(problem, groups)
     if plan is not None:
+        state.target = _planned_coverage(state, plan)
         _profile_weeks(state, plan, deadline=began + 0.5 * time_limit_seconds)
     else:
         _named_shifts(state, plan)
@@ -479,6 +492,15 @@ def _plan_roster(
     roster = fair_swaps(problem, roster, members,
                         deadline=max(began + time_limit_seconds, time.monotonic() + 0.5))
     return roster, soft_penalties(problem, roster)
+
+
+def _planned_coverage(state: _State, plan: Plan) -> np.ndarray:
+    """The LP plan's agents per queue and interval (fractional), in the state's layout."""
+    index = {k: i for i, k in enumerate(state.queue_keys)}
+    target = np.zeros(state.required.shape)
+    for (_, q, t), value in plan.activity.items():
+        target[index[q], t] += value
+    return target
 
 
 def _switches(state: _State) -> int:
