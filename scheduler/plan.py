@@ -25,6 +25,7 @@ roster on its own; `scheduler.validate` checks it like any other.
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 import threading
@@ -107,6 +108,12 @@ class _State:
         # [interval, queue worked, skill]: agents on that queue then who could also serve the
         # skill's queue; a chain of such moves is what one more agent is really worth
         self.on = np.zeros((grid.n_intervals, n_q, n_q), dtype=np.int32)
+        # `potentials` per interval, and which intervals' counts changed since (every change
+        # of `coverage` or `on` must mark its intervals here)
+        self._stale = np.ones(grid.n_intervals, dtype=bool)
+        self._direct = np.zeros((grid.n_intervals, n_q))
+        self._pi = np.zeros((grid.n_intervals, n_q))
+        self._adj = np.zeros((grid.n_intervals, n_q, n_q), dtype=bool)
         self.day_start = [grid.day_range(d).start for d in range(grid.days)] + [grid.n_intervals]
         step = grid.interval_minutes
         self.agents: list[_Agent] = []
@@ -182,11 +189,13 @@ class _State:
         qs = a.skills[np.array([assigned.queues[k] for k in ks])]
         self.coverage[qs, ts] += sign
         self.on[ts[:, None], qs[:, None], a.skills[None, :]] += sign
+        self._stale[ts] = True
 
     def recount(self) -> None:
         """Coverage and the chain counts from every assigned shift."""
         self.coverage[:] = 0
         self.on[:] = 0
+        self._stale[:] = True
         for a in self.agents:
             for x in a.shifts.values():
                 self.apply(a, x, +1)
@@ -196,21 +205,28 @@ class _State:
 
         The direct gain is `marginal`'s; the chain value is the best direct gain among the
         queues reachable by handing on: an agent on queue q who is certified for q2 moves to
-        it, so one more agent on q is worth what q2 gains, and so on.
+        it, so one more agent on q is worth what q2 gains, and so on. Each interval's values
+        depend on its own counts only, so they are kept and recomputed only for intervals
+        whose counts changed since (`_stale`; a best response changes a few shifts' worth).
         """
-        cov, req = self.coverage[:, first:end], self.required[:, first:end]
-        direct = np.where(cov < req, self.short_weight[:, None], -self.over_weight[:, None])
-        direct = np.where(self.open[:, first:end], direct, LOSS).T  # [interval, queue]
-        adj = self.on[first:end] > 0
-        n_q = adj.shape[1]
-        adj[:, np.arange(n_q), np.arange(n_q)] = False
-        pi = direct
-        for _ in range(CHAIN_STEPS):
-            better = np.maximum(pi, np.where(adj, pi[:, None, :], LOSS).max(axis=2))
-            if np.array_equal(better, pi):
-                break
-            pi = better
-        return direct, pi, adj
+        rows = first + np.flatnonzero(self._stale[first:end])
+        if rows.size:
+            cov, req = self.coverage[:, rows], self.required[:, rows]
+            direct = np.where(cov < req, self.short_weight[:, None], -self.over_weight[:, None])
+            direct = np.where(self.open[:, rows], direct, LOSS).T  # [interval, queue]
+            adj = self.on[rows] > 0
+            n_q = adj.shape[1]
+            adj[:, np.arange(n_q), np.arange(n_q)] = False
+            pi = direct
+            for _ in range(CHAIN_STEPS):
+                better = np.maximum(pi, np.where(adj, pi[:, None, :], LOSS).max(axis=2))
+                if np.array_equal(better, pi):
+                    break
+                pi = better
+            self._direct[rows], self._pi[rows], self._adj[rows] = direct, pi, adj
+            self._stale[rows] = False
+        return (self._direct[first:end].copy(), self._pi[first:end].copy(),
+                self._adj[first:end].copy())
 
     def chain_marginal(self, skills: np.ndarray, first: int, end: int) -> np.ndarray:
         """`marginal`, but in intervals [first, end) one more agent on a queue is worth its
@@ -1256,33 +1272,28 @@ def _reflow(state: _State, shifts: list[tuple[_Agent, _Assigned]],
     """Re-plan, in each interval of `focus`, the queues of these shifts' agents who are on
     the interval's focus queues, by a min-cost flow (as `_flow_activities`); then repair any
     minimum activity block that broke."""
-    by_day: dict[int, list[tuple[_Agent, _Assigned]]] = defaultdict(list)
-    for a, x in shifts:
-        by_day[x.candidate.day].append((a, x))
-    day_of = np.searchsorted(state.day_start, np.arange(state.coverage.shape[1]), side="right") - 1
+    times = sorted(focus)
+    covering: dict[int, list[tuple[_Agent, _Assigned]]] = defaultdict(list)
+    for a, x in sorted(shifts, key=lambda pair: pair[1].candidate.day):
+        c = x.candidate
+        for t in times[bisect.bisect_left(times, c.start):bisect.bisect_left(times, c.end)]:
+            covering[t].append((a, x))
     changed: dict[int, tuple[_Agent, _Assigned]] = {}
-    for t, queues in sorted(focus.items()):
-        d = int(day_of[t])
-        people = [(a, x, t - x.candidate.start) for a, x in by_day[d - 1] + by_day[d]
-                  if x.candidate.start <= t < x.candidate.end
-                  and x.queues[t - x.candidate.start] >= 0
+    for t in times:
+        queues = focus[t]
+        people = [(a, x, t - x.candidate.start) for a, x in covering[t]
+                  if x.queues[t - x.candidate.start] >= 0
                   and a.skills[x.queues[t - x.candidate.start]] in queues]
         if not people:
             continue
-        for a, x, k in people:
-            q = x.queues[k]
-            if q >= 0:
-                state.coverage[a.skills[q], t] -= 1
-                state.on[t, a.skills[q], a.skills] -= 1
+        _count_at(state, t, [(a, x.queues[k]) for a, x, k in people], -1)
         options = [_allowed(state, a, x, k) for a, x, k in people]
         chosen = _interval_flow(state, t, people, options)
         for (a, x, k), q in zip(people, chosen, strict=True):
             if q != x.queues[k]:
                 changed[id(x)] = (a, x)
             x.queues[k] = q
-            if q >= 0:
-                state.coverage[a.skills[q], t] += 1
-                state.on[t, a.skills[q], a.skills] += 1
+        _count_at(state, t, list(zip((a for a, _, _ in people), chosen, strict=True)), +1)
     for a, x in changed.values():
         if not _blocks_ok(x.queues, a.least, a.client_of):
             state.apply(a, x, -1)
@@ -1291,6 +1302,20 @@ def _reflow(state: _State, shifts: list[tuple[_Agent, _Assigned]],
             resting = {k for k, q in enumerate(x.queues) if q == NOT_WORKING}
             _, x.queues = _dp(gain, resting, a.least, a.client_of)
             state.apply(a, x, +1)
+
+
+def _count_at(state: _State, t: int, working: list[tuple[_Agent, int]], sign: int) -> None:
+    """Add (+1) or take away (-1) agents on their queues (local index; IDLE counts for
+    nothing) in interval t, in `coverage` and `on` at once."""
+    working = [(a, q) for a, q in working if q >= 0]
+    if not working:
+        return
+    queues = np.array([a.skills[q] for a, q in working])
+    np.add.at(state.coverage[:, t], queues, sign)
+    rows = np.concatenate([np.full(len(a.skills), a.skills[q]) for a, q in working])
+    cols = np.concatenate([a.skills for a, _ in working])
+    np.add.at(state.on[t], (rows, cols), sign)
+    state._stale[t] = True
 
 
 def _focus(shifts, a: _Agent, first: int, end: int, potentials) -> dict[int, set[int]]:
