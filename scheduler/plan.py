@@ -16,7 +16,9 @@
    time goes to shake-ups (a short annealing walk over single shifts) each followed by
    those best responses again, keeping the best roster seen. Moves of equal cost are
    decided by the LP plan's coverage per queue and interval (`TIE_WEIGHT`), which arranges
-   the whole week at once where single-agent moves see only a flat objective.
+   the whole week at once where single-agent moves see only a flat objective. With two
+   cores, a forked copy searches from the same start with another seed (`_search`), and
+   the better of the two rosters is kept.
 
 The objective is the CP-SAT model's (understaffing, overstaffing, off-queue), evaluated
 exactly through per-queue coverage counts, so the result is a good CP-SAT hint as well as a
@@ -27,6 +29,8 @@ from __future__ import annotations
 
 import bisect
 import math
+import multiprocessing
+import os
 import random
 import threading
 import time
@@ -495,9 +499,7 @@ def _plan_roster(
             state = other
     report(state)
     reserve = FAIR_SWAP_SHARE * time_limit_seconds if fairness_kinds(problem) else 0.0
-    _local_search(state, began + time_limit_seconds - reserve, random.Random(seed), report,
-                  stopped)
-    _final_queues(state)
+    _search(state, began + time_limit_seconds - reserve, seed, report, stopped)
     report(state)
     # coffee breaks are chosen with each shift's queues; a shift left without (no room
     # beside its meal break) gets them here; the parts are counted from the finished roster
@@ -508,6 +510,55 @@ def _plan_roster(
     roster = fair_swaps(problem, roster, members,
                         deadline=max(began + time_limit_seconds, time.monotonic() + 0.5))
     return roster, soft_penalties(problem, roster)
+
+
+def _search(state: _State, deadline: float, seed: int, report: Callable[[_State], None],
+            stopped: threading.Event) -> None:
+    """Local search and the final queues until the deadline, on both cores when there are
+    two: a forked copy of the state searches with another seed, and the better roster of
+    the two is kept. (The search is single-threaded Python, so the second core is idle
+    otherwise; searches from one start with different orders end in different optima,
+    about 3 % apart on M.)"""
+    if len(state.agents) < PARALLEL_MIN_AGENTS or len(os.sched_getaffinity(0)) < 2:
+        _local_search(state, deadline, random.Random(seed), report, stopped)
+        _final_queues(state)
+        return
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_search_copy, args=(state, deadline, seed + 1, send),
+                            daemon=True, name="plan-search")
+    child.start()
+    send.close()
+    try:
+        _local_search(state, deadline, random.Random(seed), report, stopped)
+        _final_queues(state)
+        other = None
+        if not stopped.is_set() and receive.poll(
+                max(0.0, deadline - time.monotonic()) + CHILD_GRACE_SECONDS):
+            try:
+                other = receive.recv()
+            except EOFError:  # the copy died: this search's roster stands
+                other = None
+    finally:
+        receive.close()
+        child.join(timeout=0.5)
+        if child.is_alive():
+            child.terminate()
+            child.join()
+    if other is not None and other[0] < state.objective() + _switches(state) - 1e-9:
+        _restore(state, other[1])
+
+
+PARALLEL_MIN_AGENTS = 100  # below, the start and the search take a second or two anyway
+CHILD_GRACE_SECONDS = 5.0  # the copy's final queues may end a little after the deadline
+
+
+def _search_copy(state: _State, deadline: float, seed: int, send) -> None:
+    """In the forked process: search, then send (objective, every agent's shifts)."""
+    _local_search(state, deadline, random.Random(seed), lambda _state: None, threading.Event())
+    _final_queues(state)
+    send.send((state.objective() + _switches(state), _snapshot(state)))
+    send.close()
 
 
 def _planned_coverage(state: _State, plan: Plan) -> np.ndarray:

@@ -30,3 +30,28 @@ def test_solve_plans_large_problems_and_says_so():
     assert result.objective == sum(result.penalties.values())
     assert result.penalties == evaluate(problem, result.roster)
     assert seen and seen[-1][1] == result.objective
+
+
+
+def test_the_search_on_a_second_core_is_kept_when_it_is_better(monkeypatch):
+    import multiprocessing
+    import os
+
+    import scheduler.plan as plan
+
+    problem = synthetic_problem(seed=4, n_agents=20)  # a search improves it within 3 s
+    parent, search = os.getpid(), plan._local_search
+
+    def only_in_the_copy(state, *args):  # this process keeps its start roster
+        if os.getpid() != parent:
+            search(state, *args)
+
+    monkeypatch.setattr(plan, "_local_search", only_in_the_copy)
+    monkeypatch.setattr(plan, "PARALLEL_MIN_AGENTS", 10**6)  # one core: the start stands
+    _, alone = plan_roster(problem, time_limit_seconds=3, seed=3)
+    monkeypatch.setattr(plan, "PARALLEL_MIN_AGENTS", 1)  # two: the copy's search is taken
+    roster, parts = plan_roster(problem, time_limit_seconds=3, seed=3)
+    assert validate(problem, roster) == []
+    assert parts == evaluate(problem, roster)
+    assert sum(parts.values()) < sum(alone.values())
+    assert multiprocessing.active_children() == []  # and the copy has ended
