@@ -49,6 +49,10 @@ DIVE_STEP = 0.05
 # fewer it converges, which guides better (Instance7: 1066 against 1379 with 5 rounds)
 DIVE_ROUNDS, DIVE_ROUNDS_FROM = 5, 40
 DIVES = 2  # dives from the root, each followed by the master MIP, before branching
+# with fewer agents than this, one dive and a short master MIP: the tree's plunges find the
+# better rosters there (Instance7: the second dive and two 12-14 s master MIPs took 39 s and
+# never beat the first dive's polished roster)
+FEW_AGENTS, FEW_DIVES, FEW_MIP_SECONDS = 30, 1, 5.0
 # local search from the best roster (scheduler.improve) before each master MIP: at most this
 # many seconds and this share of the time left, or until it stalls. On Instance12 it took a
 # dive's 6515 to 4586 in 40 s where the MIP over 3,000 columns found nothing better in 30 s
@@ -59,6 +63,15 @@ COLUMNS_PER_ROUND = 1
 # the master MIP over the columns so far (scheduler.master_ip): at most this many seconds and
 # this share of the time left, after the dive and again each time the columns grow this much
 MIP_SECONDS, MIP_SHARE, MIP_GROWTH = 30.0, 0.35, 1.3
+# branch-and-price plunges (`Search.tree`): after branching a node it goes on into its first
+# open child (the one that works the branched shift), the sibling left on the heap unsolved,
+# until a roster or a pruned leaf, then back to the least bound open. Instance7 at 60 s:
+# 1059 (found at 30-44 s) where best-first ended at 1152; into the other child first it
+# went 92 levels without a roster, into the child of lower bound (both solved) 18 levels
+PLUNGE = True
+# the tree plunges only once this many nodes have passed without a better roster: best-first
+# finds Instance6's optimum in 13 nodes (proven in 14 s) where plunging went 34 s without it
+PLUNGE_AFTER = 20
 Decision = tuple[int, int, str, bool]  # (agent index, day, shift type, worked)
 CountBound = tuple[int, int, float]  # (cover row, least agents, most agents)
 
@@ -89,6 +102,10 @@ class Node:
     bound: float
     depth: int = 0
     counts: tuple[CountBound, ...] = ()  # bounds on how many agents work a cover row
+
+
+# a node on the tree's heap: (bound, -depth, tie-break, node, LP values or None if unsolved)
+Entry = tuple[float, int, int, Node, list[float] | None]
 
 
 @dataclass
@@ -247,8 +264,12 @@ class Search:
         self.best: list[Column] | None = None
         self.bound = -math.inf
         self.nodes = 0
+        self.plunged = 0  # nodes the tree branched on straight after their parent (PLUNGE)
+        self.found_at = 0  # nodes solved when the best roster was found
         self.timed_out = False
         self.mip_columns = 0  # columns the master MIP last chose from
+        self.mip_helped = False  # whether the last master MIP beat the roster it started from
+        self.polished: list[Column] | None = None  # the roster local search last started from
         self.log: list[str] = []
 
     def out_of_time(self) -> bool:
@@ -369,6 +390,7 @@ class Search:
         """Keep an integral solution if it beats the incumbent."""
         if value < self.incumbent - EPS:
             self.incumbent = float(round(value))
+            self.found_at = self.nodes
             self.best = columns
             self.log.append(f"{time.monotonic() - self.began:6.1f} s  roster {self.incumbent:g}")
             self._report()
@@ -464,7 +486,8 @@ class Search:
             return values
         self.polish()
         self.select()  # the dive's roster is rarely the best the columns hold
-        for _ in range(DIVES - 1):  # a dive among more columns fixes differently
+        dives_left = (FEW_DIVES if len(self.pricers) < FEW_AGENTS else DIVES) - 1
+        for _ in range(dives_left):  # a dive among more columns fixes differently
             if time.monotonic() >= dives:
                 break
             self.deadline = dives
@@ -499,6 +522,7 @@ class Search:
         """Improve the best roster by local search; its patterns join the columns."""
         if self.best is None:
             return
+        self.polished = self.best
         seconds = min(POLISH_SECONDS, POLISH_SHARE * (self.deadline - time.monotonic()))
         if seconds < 0.5:
             return
@@ -513,13 +537,15 @@ class Search:
                 self.master.add(e, pattern)
             picked = [self.master.column(e, p) for e, p in enumerate(found.patterns)]
             self.offer(picked, self._value(picked))
+            self.polished = self.best  # no need to start again from its own result
             self.log.append(f"{time.monotonic() - self.began:6.1f} s  local search: "
                             f"{self._value(picked):g}")
 
     def select(self) -> None:
         """The best roster the columns so far hold, by the master MIP, within its time share."""
         self.mip_columns = len(self.master.columns)
-        seconds = min(MIP_SECONDS, MIP_SHARE * (self.deadline - time.monotonic()))
+        most = FEW_MIP_SECONDS if len(self.pricers) < FEW_AGENTS else MIP_SECONDS
+        seconds = min(most, MIP_SHARE * (self.deadline - time.monotonic()))
         if seconds < 1:
             return
         columns = self.master.columns
@@ -530,48 +556,90 @@ class Search:
                      if (c.agent, c.pattern) in index}
         chosen = best_selection(columns, len(self.pricers), self.master.demand,
                                 seconds=seconds, start=start)
+        self.mip_helped = False
         if chosen is not None:
             picked = [columns[i] for i in chosen]
+            self.mip_helped = self._value(picked) < self.incumbent - EPS
             self.offer(picked, self._value(picked))
             self.log.append(f"{time.monotonic() - self.began:6.1f} s  master MIP over "
                             f"{len(columns)} columns: {self._value(picked):g}")
 
     def tree(self, values: list[float]) -> None:
-        """Best-first branching from the root until the bound meets the best roster."""
+        """Best-first branching from the root until the bound meets the best roster.
+
+        Once PLUNGE_AFTER nodes have passed without a better roster, each branching goes on
+        depth first (PLUNGE): the first child that stays open is branched next, its sibling
+        waits on the heap with the parent's bound and its LP unsolved, until the plunge ends
+        in a roster or a pruned leaf; then the open node of least bound is taken again. A
+        plunge finds rosters the best-first order reaches only late, each one cuts the open
+        nodes, and it solves one LP a level instead of two. Between plunges local search
+        starts from any roster the tree found.
+        """
         counter = itertools.count()
         root = Node((), self.bound)
-        heap: list[tuple[float, int, int, Node, list[float]]] = []
+        heap: list[Entry] = []
         if self.timed_out:
             return
         if self.integral(values) is None:
             heapq.heappush(heap, (self.bound, 0, next(counter), root, values))
-        while heap and not self.out_of_time():
-            if len(self.master.columns) >= MIP_GROWTH * self.mip_columns:
-                self.polish()
-                self.select()
-            bound, _, _, node, values = heapq.heappop(heap)
-            self.bound = max(self.bound, min([bound] + [h[0] for h in heap]))
+        plunge: Entry | None = None
+        self.found_at = self.nodes
+        while (heap or plunge) and not self.out_of_time():
+            if plunge is None and self.best is not self.polished:
+                self.polish()  # between plunges, local search from a roster the tree found
+            if self.mip_helped and len(self.master.columns) >= MIP_GROWTH * self.mip_columns:
+                self.select()  # only while the last master MIP found a better roster
+            if plunge is None:
+                bound, _, _, node, values = heapq.heappop(heap)
+            else:
+                (bound, _, _, node, values), plunge = plunge, None
+                self.plunged += 1
+            self.bound = max(self.bound, min([bound] + [h[0] for h in heap[:1]]))
             if math.ceil(bound - EPS) >= self.cutoff():
                 continue
-            for child in self._children(node, bound, values):
-                outcome = self.generate(child)
-                self.nodes += 1
-                if outcome is None:
-                    continue
-                child_bound, child_values = outcome
-                chosen = self.integral(child_values)
-                if chosen is not None:
-                    self.offer(chosen, self._value(chosen))
-                    if not self.timed_out:
-                        continue
-                heapq.heappush(heap, (child_bound, -child.depth, next(counter), child,
-                                      child_values))
+            if values is None:  # a sibling a plunge left: solve its LP, then wait its turn
+                entry = self._open(node, counter)
+                if entry is not None:
+                    heapq.heappush(heap, entry)
+            elif PLUNGE and self.nodes - self.found_at >= PLUNGE_AFTER:
+                children = self._children(node, bound, values)
+                for k, child in enumerate(children):
+                    plunge = self._open(child, counter)
+                    if plunge is not None:
+                        for sibling in children[k + 1:]:
+                            heapq.heappush(heap, (bound, -sibling.depth, next(counter),
+                                                  sibling, None))
+                        break
+            else:
+                for child in self._children(node, bound, values):
+                    entry = self._open(child, counter)
+                    if entry is not None:
+                        heapq.heappush(heap, entry)
             done = self.bound if self.timed_out else self.cutoff()
-            self.bound = max(self.bound, min((h[0] for h in heap), default=done))
+            open_bounds = [h[0] for h in heap[:1]] + ([plunge[0]] if plunge else [])
+            self.bound = max(self.bound, min(open_bounds, default=done))
+        if plunge is not None:  # out of time mid-plunge: its node is still open
+            heapq.heappush(heap, plunge)
         if not heap and not self.timed_out:  # every node solved: the best roster is optimal
             self.bound = max(self.bound, self.cutoff())
-        self.log.append(f"{time.monotonic() - self.began:6.1f} s  {self.nodes} nodes, bound "
-                        f"{self.bound:.2f}, {len(self.master.columns)} columns")
+        self.log.append(f"{time.monotonic() - self.began:6.1f} s  {self.nodes} nodes "
+                        f"({self.plunged} branched in plunges), bound {self.bound:.2f}, "
+                        f"{len(self.master.columns)} columns")
+
+    def _open(self, node: Node, counter: itertools.count) -> Entry | None:
+        """Column generation at a node: its heap entry while it stays open, None once it is
+        pruned or integral (its roster offered)."""
+        outcome = self.generate(node)
+        self.nodes += 1
+        if outcome is None:
+            return None
+        bound, values = outcome
+        chosen = self.integral(values)
+        if chosen is not None:
+            self.offer(chosen, self._value(chosen))
+            if not self.timed_out:
+                return None
+        return bound, -node.depth, next(counter), node, values
 
     def _children(self, node: Node, bound: float, values: list[float]) -> list[Node]:
         """Branch on the most fractional agent-day-type assignment.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -11,10 +12,12 @@ import pytest
 from dp_reference import cp_sat_best, random_prices
 from tiny_instances import EARLY, LATE, MONDAY, day_agent, day_problem, day_rule, local
 
+from scheduler import columns
 from scheduler.candidates import all_candidates
-from scheduler.columns import branch_and_price, decomposable
-from scheduler.domain import Shift, ShiftRequest
+from scheduler.columns import Search, branch_and_price, decomposable
+from scheduler.domain import Fairness, Shift, ShiftRequest
 from scheduler.patterns import DayPatterns
+from scheduler.solve import solve
 
 RULE = day_rule(EARLY, replace(LATE, not_followed_by=("E",)))
 REQUESTS = (ShiftRequest(MONDAY + timedelta(days=1), True, 4, "L"),
@@ -108,3 +111,43 @@ def test_branch_and_price_proves_a_bound_it_reaches():
                               deadline=time.monotonic() + 20)
     assert result.proven and result.lower_bound == result.objective
     assert result.roster is not None
+
+
+def gapped_problem(with_queue=False):
+    """Six agents over two weeks, requests and cover drawn from a fixed seed, whose root
+    bound (22.5) lies 2.5 below the optimum: only branching closes the gap. No fairness
+    terms, so CP-SAT's objective (with an idle queue) is the same sum."""
+    rng = random.Random(32)
+    agents = tuple(day_agent(
+        f"a{k}", rule=RULE, min_consecutive_days=2, min_consecutive_days_off=2,
+        max_minutes_per_period=rng.choice([3, 4, 5]) * 480, max_consecutive_days=3,
+        requests=tuple(ShiftRequest(MONDAY + timedelta(days=rng.randrange(14)),
+                                    rng.random() < 0.5, rng.randint(1, 4),
+                                    rng.choice(["E", "L", None])) for _ in range(6)))
+        for k in range(6))
+    demand = {(d, t): rng.randint(0, 2) for d in range(14) for t in "EL"}
+    problem = day_problem(agents, demand, days=14, with_queue=with_queue,
+                          under=rng.choice([3, 5, 10]), over=rng.choice([1, 2]))
+    return replace(problem, fairness=Fairness(0, 0, 0))
+
+
+@pytest.mark.parametrize("plunge", [True, False], ids=["plunging", "best-first"])
+def test_the_tree_alone_finds_and_proves_the_optimum_cp_sat_proves(plunge, monkeypatch):
+    monkeypatch.setattr(columns, "PLUNGE", plunge)
+    monkeypatch.setattr(columns, "PLUNGE_AFTER", 0)  # plunge from the root on
+    problem = gapped_problem()
+    search = Search(problem, all_candidates(problem), time.monotonic() + 20)
+    # no dive, local search or master MIP: every roster must come from the tree
+    monkeypatch.setattr(search, "dive", lambda values: None)
+    monkeypatch.setattr(search, "polish", lambda: None)
+    monkeypatch.setattr(search, "select", lambda: None)
+    values = search.root()
+    assert values is not None and search.best is None
+    root_bound = search.bound
+    search.tree(values)
+    reference = solve(gapped_problem(with_queue=True), time_limit_seconds=10)
+    assert reference.status == "OPTIMAL"
+    assert math.ceil(root_bound) < reference.objective  # the root alone proves nothing
+    assert search.incumbent == reference.objective
+    assert search.bound >= search.incumbent and not search.timed_out  # proven
+    assert (search.plunged > 0) == plunge
