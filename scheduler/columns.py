@@ -49,9 +49,9 @@ DIVE_STEP = 0.05
 # fewer it converges, which guides better (Instance7: 1066 against 1379 with 5 rounds)
 DIVE_ROUNDS, DIVE_ROUNDS_FROM = 5, 40
 DIVES = 2  # dives from the root, each followed by the master MIP, before branching
-# with fewer agents than this, one dive and a short master MIP: the tree's plunges find the
-# better rosters there (Instance7: the second dive and two 12-14 s master MIPs took 39 s and
-# never beat the first dive's polished roster)
+# with fewer agents than this, one dive and a short master MIP, so the tree starts early:
+# on Instance7 the second dive and two 12-14 s master MIPs took until 39 s and never beat
+# the first dive's polished roster; Instance6 (60 s) is proven in 14-25 s, not 39-41 s
 FEW_AGENTS, FEW_DIVES, FEW_MIP_SECONDS = 30, 1, 5.0
 # local search from the best roster (scheduler.improve) before each master MIP: at most this
 # many seconds and this share of the time left, or until it stalls. On Instance12 it took a
@@ -69,8 +69,11 @@ MIP_SECONDS, MIP_SHARE, MIP_GROWTH = 30.0, 0.35, 1.3
 # 1059 (found at 30-44 s) where best-first ended at 1152; into the other child first it
 # went 92 levels without a roster, into the child of lower bound (both solved) 18 levels
 PLUNGE = True
-# the tree plunges only once this many nodes have passed without a better roster: best-first
-# finds Instance6's optimum in 13 nodes (proven in 14 s) where plunging went 34 s without it
+# after each better roster (the local search the tree opens with included) the tree is
+# best-first for this many nodes before it plunges again, its first plunge starting at the
+# root otherwise: best-first finds Instance6's optimum in 13 nodes (proven in 14-25 s) where
+# plunging missed it in 60 s (4 of 6 runs), and Instance7 plunging from the root found
+# 1057-1059 in each of 9 runs against 1061 and 1152 when it waited 20 nodes
 PLUNGE_AFTER = 20
 Decision = tuple[int, int, str, bool]  # (agent index, day, shift type, worked)
 CountBound = tuple[int, int, float]  # (cover row, least agents, most agents)
@@ -567,13 +570,13 @@ class Search:
     def tree(self, values: list[float]) -> None:
         """Best-first branching from the root until the bound meets the best roster.
 
-        Once PLUNGE_AFTER nodes have passed without a better roster, each branching goes on
-        depth first (PLUNGE): the first child that stays open is branched next, its sibling
-        waits on the heap with the parent's bound and its LP unsolved, until the plunge ends
-        in a roster or a pruned leaf; then the open node of least bound is taken again. A
-        plunge finds rosters the best-first order reaches only late, each one cuts the open
-        nodes, and it solves one LP a level instead of two. Between plunges local search
-        starts from any roster the tree found.
+        From the root, and again once PLUNGE_AFTER nodes have passed without a better
+        roster, each branching goes on depth first (PLUNGE): the first child that stays open
+        is branched next, its sibling waits on the heap with the parent's bound and its LP
+        unsolved, until the plunge ends in a roster or a pruned leaf; then the open node of
+        least bound is taken again. A plunge finds rosters the best-first order reaches only
+        late, each one cuts the open nodes, and it solves one LP a level instead of two.
+        Between plunges local search starts from any roster the tree found.
         """
         counter = itertools.count()
         root = Node((), self.bound)
@@ -583,7 +586,7 @@ class Search:
         if self.integral(values) is None:
             heapq.heappush(heap, (self.bound, 0, next(counter), root, values))
         plunge: Entry | None = None
-        self.found_at = self.nodes
+        self.found_at = self.nodes - PLUNGE_AFTER  # the first plunge starts at the root
         while (heap or plunge) and not self.out_of_time():
             if plunge is None and self.best is not self.polished:
                 self.polish()  # between plunges, local search from a roster the tree found
