@@ -549,7 +549,7 @@ def _search(state: _State, deadline: float, seed: int, report: Callable[[_State]
         _restore(state, other[1])
 
 
-PARALLEL_MIN_AGENTS = 100  # below, the start and the search take a second or two anyway
+PARALLEL_MIN_AGENTS = 30  # below, the search takes a second or two anyway
 CHILD_GRACE_SECONDS = 5.0  # the copy's final queues may end a little after the deadline
 
 
