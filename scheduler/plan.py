@@ -519,7 +519,8 @@ def _search(state: _State, deadline: float, seed: int, report: Callable[[_State]
     the two is kept. (The search is single-threaded Python, so the second core is idle
     otherwise; searches from one start with different orders end in different optima,
     about 3 % apart on M.)"""
-    if len(state.agents) < PARALLEL_MIN_AGENTS or len(os.sched_getaffinity(0)) < 2:
+    if len(state.agents) < PARALLEL_MIN_AGENTS or _free_cores() < 2 \
+            or "fork" not in multiprocessing.get_all_start_methods():
         _local_search(state, deadline, random.Random(seed), report, stopped)
         _final_queues(state)
         return
@@ -550,6 +551,13 @@ def _search(state: _State, deadline: float, seed: int, report: Callable[[_State]
 
 
 PARALLEL_MIN_AGENTS = 30  # below, the search takes a second or two anyway
+
+
+def _free_cores() -> int:
+    """Cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 CHILD_GRACE_SECONDS = 5.0  # the copy's final queues may end a little after the deadline
 
 
