@@ -2,8 +2,9 @@
 
 1. **Plan**: the aggregated LP (`scheduler.aggregate`, breaks pooled) says how many agents of
    each group should be working in every interval.
-2. **Named shifts**: each group's agents, most constrained first, take the shifts that fill
-   what remains of the group's planned profile, within their own rules (time off, weekly
+2. **Named shifts**: each group's agents, most constrained first, take the shifts the plan
+   still wants of their group (its counts per day and shift), then those that fill what
+   remains of the group's planned profile, within their own rules (time off, weekly
    contract bounds, daily and weekly rest, consecutive days, the published roster before).
 3. **Breaks and activities**: per shift, a small dynamic programme places the meal break and
    chooses the queue of every interval against the real remaining requirement, keeping the
@@ -484,10 +485,12 @@ def _plan_roster(
     state = _State(problem, groups)
     if plan is not None:
         state.target = _planned_coverage(state, plan)
-        _profile_weeks(state, plan, deadline=began + 0.5 * time_limit_seconds)
-    else:
-        _named_shifts(state, plan)
-        _activities(state, passes=1)
+    # the plan's own shifts per group and day, as named agents' weeks: a worse start than
+    # weeks fitted to each skill set's planned working profile (M: 106k against 91k), but
+    # the search ends lower from it (M at 55 s: 64.2k/64.0k against 65.8k/65.0k, seeds 1/2;
+    # S the same within noise)
+    _named_shifts(state, plan)
+    _activities(state, passes=1)
     _flow_activities(state)
     _repair_blocks(state)
     if len(problem.agents) <= GREEDY_COMPARE_MAX_AGENTS:
@@ -514,8 +517,8 @@ def _plan_roster(
 
 def _search(state: _State, deadline: float, seed: int, report: Callable[[_State], None],
             stopped: threading.Event) -> None:
-    """Local search and the final queues until the deadline, on both cores when there are
-    two: a forked copy of the state searches with another seed, and the better roster of
+    """Local search and the final queues until the deadline, on both cores when two are
+    free: a forked copy of the state searches with another seed, and the better roster of
     the two is kept. (The search is single-threaded Python, so the second core is idle
     otherwise; searches from one start with different orders end in different optima,
     about 3 % apart on M.)"""
@@ -554,10 +557,12 @@ PARALLEL_MIN_AGENTS = 30  # below, the search takes a second or two anyway
 
 
 def _free_cores() -> int:
-    """Cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """Cores this process may run on that the machine's load leaves to it (this process
+    counted as one): a copy searching on a core that is busy anyway only slows both."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    others = max(0, round(os.getloadavg()[0]) - 1) if hasattr(os, "getloadavg") else 0
+    return max(1, usable - others)
 CHILD_GRACE_SECONDS = 5.0  # the copy's final queues may end a little after the deadline
 
 
@@ -1179,22 +1184,6 @@ def _best_response(state: _State, a: _Agent, tries: int = 40, chains: bool = Fal
     return improved
 
 
-def _cheapest_break(c: Candidate, per_interval: np.ndarray) -> int | None:
-    """The meal-break start that loses the least value, None without a break."""
-    if not c.needs_break:
-        return None
-    return min(c.break_starts, key=lambda s: per_interval[s:s + c.break_intervals].sum())
-
-
-def _working(assigned: _Assigned) -> np.ndarray:
-    """Interval indices the shift works (outside its meal and coffee breaks)."""
-    c, s = assigned.candidate, assigned.break_start
-    t = np.arange(c.start, c.end)
-    if len(assigned.queues) == len(t):
-        return t[np.array(assigned.queues) != NOT_WORKING]
-    return t if s is None else t[(t < s) | (t >= s + c.break_intervals)]
-
-
 def _coffee_offsets(c: Candidate, meal: int | None, local_value: np.ndarray) -> set[int]:
     """Offsets in the shift of its paid coffee breaks: in each window the start that loses
     the least value (`local_value` per interval of the shift), apart from the meal break."""
@@ -1210,71 +1199,6 @@ def _coffee_offsets(c: Candidate, meal: int | None, local_value: np.ndarray) -> 
         taken |= set(best)
         found |= set(best)
     return found
-
-
-def _profile_weeks(state: _State, plan: Plan, deadline: float, rounds: int = 6) -> None:
-    """Shifts and breaks that match the planned working profile of each skill set.
-
-    Agents certified for the same queues are interchangeable for coverage, so the groups'
-    planned profiles are summed per skill set. Each agent in turn takes its best week
-    against what the other agents of its skill set already cover, valuing an interval by
-    how much it brings the count towards the plan (+1 while below, -1 above, in between for
-    a fraction); rounds repeat until nobody moves.
-    """
-    n = state.problem.grid.n_intervals
-    pool = {g: group.representative.skills for g, group in enumerate(plan.groups)}
-    target = {skills: np.zeros(n) for skills in pool.values()}
-    for (g, t), v in plan.working.items():
-        target[pool[g]][t] += v
-    count = {skills: np.zeros(n) for skills in target}
-    order = sorted(state.agents, key=lambda a: (sorted(a.agent.skills), a.agent.shift_rule.name,
-                                                -len(a.agent.time_off), a.agent.key))
-    for _ in range(rounds):
-        moved = 0
-        for a in order:
-            if time.monotonic() > deadline and all(a.shifts or not a.by_day for a in order):
-                return
-            for week, low, high in a.weeks:
-                current = {d: a.shifts[d] for d in week if d in a.shifts}
-                for x in current.values():
-                    count[a.agent.skills][_working(x)] -= 1
-                rest = target[a.agent.skills] - count[a.agent.skills]
-                per_interval = np.where(rest >= 1, 1.0, np.where(rest > 0, 2 * rest - 1, -1.0))
-                now = sum(per_interval[_working(x)].sum() for x in current.values()) \
-                    if current else -np.inf
-                value, paid, pick = _week_table(a, week, per_interval)
-                combos, totals, best = _ranked_weeks(week, low, high, value, paid, 40)
-                others = {d: x.candidate for d, x in a.shifts.items() if d not in current}
-                chosen = None
-                for row in best:
-                    if totals[row] <= now + 1e-9:
-                        break
-                    trial = {week[j]: pick[j, k] for j, k in enumerate(combos[row]) if k > 0}
-                    if state.week_ok(a, {**others, **{d: c for d, (c, _) in trial.items()}}):
-                        chosen = trial
-                        break
-                if chosen is None and not current:  # nothing yet: build the week shift by shift
-                    week_plan = _choose_week(state, a, rest.copy(), {})
-                    chosen = {d: (c, _cheapest_break(c, per_interval))
-                              for d, c in week_plan.items() if d in week}
-                if chosen is not None:
-                    for d in current:
-                        del a.shifts[d]
-                    for d, (c, s) in chosen.items():
-                        queues = [IDLE] * (c.end - c.start)
-                        if s is not None:
-                            queues[s - c.start:s - c.start + c.break_intervals] = \
-                                [NOT_WORKING] * c.break_intervals
-                        if c.coffee_windows:
-                            for k in _coffee_offsets(c, s, per_interval[c.start:c.end]):
-                                queues[k] = NOT_WORKING
-                        a.shifts[d] = _Assigned(c, s, queues)
-                    moved += 1
-                for d in week:
-                    if d in a.shifts:
-                        count[a.agent.skills][_working(a.shifts[d])] += 1
-        if not moved:
-            return
 
 
 def _roster(state: _State) -> Roster:

@@ -51,6 +51,7 @@ def test_the_search_on_a_second_core_is_kept_when_it_is_better(monkeypatch):
     monkeypatch.setattr(plan, "PARALLEL_MIN_AGENTS", 10**6)  # one core: the start stands
     _, alone = plan_roster(problem, time_limit_seconds=3, seed=3)
     monkeypatch.setattr(plan, "PARALLEL_MIN_AGENTS", 1)  # two: the copy's search is taken
+    monkeypatch.setattr(plan, "_free_cores", lambda: 2)  # however busy the machine is
     roster, parts = plan_roster(problem, time_limit_seconds=3, seed=3)
     assert validate(problem, roster) == []
     assert parts == evaluate(problem, roster)
