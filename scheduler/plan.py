@@ -196,6 +196,11 @@ class _State:
         self.on[ts[:, None], qs[:, None], a.skills[None, :]] += sign
         self._stale[ts] = True
 
+    def counts_changed(self, ts) -> None:
+        """Mark intervals whose `coverage` or `on` counts were changed outside `apply` (their
+        `potentials` are recomputed when next asked for)."""
+        self._stale[ts] = True
+
     def recount(self) -> None:
         """Coverage and the chain counts from every assigned shift."""
         self.coverage[:] = 0
@@ -554,6 +559,7 @@ def _search(state: _State, deadline: float, seed: int, report: Callable[[_State]
 
 
 PARALLEL_MIN_AGENTS = 30  # below, the search takes a second or two anyway
+CHILD_GRACE_SECONDS = 5.0  # the copy's final queues may end a little after the deadline
 
 
 def _free_cores() -> int:
@@ -563,7 +569,6 @@ def _free_cores() -> int:
         os.cpu_count() or 1)
     others = max(0, round(os.getloadavg()[0]) - 1) if hasattr(os, "getloadavg") else 0
     return max(1, usable - others)
-CHILD_GRACE_SECONDS = 5.0  # the copy's final queues may end a little after the deadline
 
 
 def _search_copy(state: _State, deadline: float, seed: int, send) -> None:
@@ -1173,6 +1178,8 @@ def _best_response(state: _State, a: _Agent, tries: int = 40, chains: bool = Fal
             if after >= before - 1e-9:
                 for x, queues in kept:
                     x.queues = queues
+                # (the intervals that differ were all marked when they changed, so the
+                # potentials kept for the others still hold)
                 state.coverage, state.on = counts
                 for d in chosen:
                     del a.shifts[d]
@@ -1298,7 +1305,7 @@ def _count_at(state: _State, t: int, working: list[tuple[_Agent, int]], sign: in
     rows = np.concatenate([np.full(len(a.skills), a.skills[q]) for a, q in working])
     cols = np.concatenate([a.skills for a, _ in working])
     np.add.at(state.on[t], (rows, cols), sign)
-    state._stale[t] = True
+    state.counts_changed(t)
 
 
 def _focus(shifts, a: _Agent, first: int, end: int, potentials) -> dict[int, set[int]]:

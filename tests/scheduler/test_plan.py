@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+
+import scheduler.plan as plan
 from scheduler.bench import synthetic_problem
 from scheduler.greedy import greedy_roster
 from scheduler.objective import soft_penalties as evaluate
@@ -34,11 +38,6 @@ def test_solve_plans_large_problems_and_says_so():
 
 
 def test_the_search_on_a_second_core_is_kept_when_it_is_better(monkeypatch):
-    import multiprocessing
-    import os
-
-    import scheduler.plan as plan
-
     problem = synthetic_problem(seed=4, n_agents=20)
     parent = os.getpid()
 
