@@ -3,8 +3,10 @@
 Agents with the same skills, shift rule, contract and days off form a group. The LP counts,
 fractionally, how many of a group work each candidate shift per day, take their meal break
 in each interval, and serve each queue per interval; it keeps, summed over the group, each
-agent's availability per day (time off), the weekly contract bounds, the consecutive-days
-limit and one day off per whole week, and it prices understaffing, overstaffing, off-queue
+agent's availability per day (time off), the weekly contract bounds (rounded to totals the
+agent's shifts can make, `achievable_week`), the consecutive-days limit, one day off per
+whole week and the daily rest between a late shift and the next day's early one
+(`_daily_rest`), and it prices understaffing, overstaffing, off-queue
 time and pay (`shift_cost`) exactly as the CP-SAT objective does (`scheduler.penalties`).
 
 Every roster maps onto a feasible point of this LP with the same value of those terms (count
@@ -91,6 +93,7 @@ class Solved:
     duals: dict[tuple, float] = field(default_factory=dict)  # shared rows' prices, by key
 
 
+REST_CUTS = True  # the daily-rest rows (`_Builder._daily_rest`); off only to compare
 PLAN_TOLERANCE = 0.01  # PDLP's relative accuracy for a plan: about 1 % off the optimum
 
 
@@ -204,6 +207,7 @@ class _Builder:
         unpaid = not group.representative.shift_rule.meal_break_paid
         works_day: dict[int, list] = defaultdict(list)
         paid_day: dict[int, list] = defaultdict(list)
+        day_shifts: dict[int, list[tuple[object, Candidate]]] = defaultdict(list)
         for d, candidates in group.candidates.items():
             available = group.available(problem, d)
             if available == 0:
@@ -224,6 +228,7 @@ class _Builder:
                         if t not in resting:
                             self.working_terms[g, t].append((n, 1))
                     works_day[d].append(n)
+                    day_shifts[d].append((n, c))
                     paid_day[d].append((n, c.paid_minutes))
                     # coffee breaks are paid and never back-office time
                     on_queue_time = (c.end - c.start - c.break_intervals
@@ -260,9 +265,14 @@ class _Builder:
                 self._coffee(g, candidates, available, coffee, coffee_total)
             self.row(-self.inf, available, [(n, 1) for n in works_day[d]])
         size = len(group.agents)
+        if REST_CUTS:
+            self._daily_rest(group, day_shifts, size)
         for days in problem.weeks().values():
-            low = sum(problem.week_bounds(a, days)[0] for a in group.agents)
-            high = sum(problem.week_bounds(a, days)[1] for a in group.agents)
+            low = high = 0
+            for a in group.agents:
+                a_low, a_high = problem.week_bounds(a, days)
+                a_low, a_high = achievable_week(group, problem, days, a_low, a_high)
+                low, high = low + a_low, high + a_high
             self.row(low, high, [term for d in days for term in paid_day[d]])
             if len(days) == 7 and group.representative.contract.min_weekly_rest_minutes > 0:
                 # the weekly rest needs a day off in every whole week
@@ -286,6 +296,31 @@ class _Builder:
                 terms = [(x, 1) for x in acts] + [(n, -k) for n, k in self.working_terms[g, t]]
                 self.row(-self.inf, 0, terms)
                 self.keyed["work", g, t] = self.rows[-1][0]
+
+    def _daily_rest(self, group: Group, day_shifts: dict[int, list[tuple[object, Candidate]]],
+                    size: int) -> None:
+        """No agent works a shift ending at or after tau and, the next day, one starting
+        before tau + the daily rest: per threshold tau, the group's shifts of the two kinds
+        together are at most its agents. Valid for every roster, so the bound stays a bound.
+        (Both sets grow or shrink with tau, so their sizes name a row once.)"""
+        step = self.problem.grid.interval_minutes
+        rest = group.representative.contract.min_daily_rest_minutes / step
+        for d, today in day_shifts.items():
+            tomorrow = day_shifts.get(d + 1)
+            if not tomorrow:
+                continue
+            first_next = min(c.start for _, c in tomorrow)
+            seen = set()
+            for tau in sorted({c.end for _, c in today}):
+                late = [n for n, c in today if c.end >= tau]
+                early = [n for n, c in tomorrow if c.start < tau + rest]
+                if not early or first_next >= tau + rest:
+                    continue
+                key = (len(late), len(early))
+                if key in seen:
+                    continue
+                seen.add(key)
+                self.row(-self.inf, size, [(n, 1) for n in late + early])
 
     def _coffee(self, g: int, candidates: tuple[Candidate, ...], available: int,
                 coffee: dict[int, list], total: list[tuple[object, int]]) -> None:
@@ -377,6 +412,32 @@ class _Builder:
             working=working,
             activity={key: x.solution_value() for key, x in self.activity_vars.items()},
         )
+
+
+def achievable_week(group: Group, problem: Problem, days: list[int], low: int, high: int
+                    ) -> tuple[int, int]:
+    """One agent's weekly paid-minute bounds tightened to totals their shifts can make.
+
+    An agent works at most one of the group's candidate shifts a day (and, in a whole week
+    with a weekly rest, at most six days), so their week's paid minutes lie in the set of
+    such sums: with shifts of 4, 6 and 8 paid hours no week makes exactly 35 h, and a
+    minimum of 35 h means at least 36. Summing the tightened bounds over the group keeps the
+    LP a relaxation and lets its counts be dealt out to named agents. (low, high) unchanged
+    when nothing fits between them."""
+    rule = group.representative.contract
+    most_days = len(days) - (1 if len(days) == 7 and rule.min_weekly_rest_minutes > 0 else 0)
+    sums = {(0, 0)}  # (paid minutes, days worked)
+    off = group.agents[0].time_off  # the group's agents share their days off
+    for d in days:
+        if problem.grid.day_list[d] in off:
+            continue
+        lengths = {c.paid_minutes for c in group.candidates.get(d, ())}
+        sums |= {(total + m, n + 1) for total, n in sums if n < most_days
+                 for m in lengths if total + m <= high}
+    inside = sorted(total for total, _ in sums if low <= total <= high)
+    if not inside:
+        return low, high
+    return inside[0], inside[-1]
 
 
 def rounded_bound(value: float) -> int:

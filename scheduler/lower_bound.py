@@ -5,10 +5,13 @@ meal-break start), solved exactly with GLOP, or for large weeks approximately wi
 in both cases priced from the duals by weak duality (so an approximate solution still gives
 a proven bound), rounded up. Why the LP is a relaxation: every roster maps onto a feasible
 point of the LP with the same understaffing, overstaffing, off-queue penalty and pay; the LP
-keeps the group sums of each agent's availability, weekly contract bounds, consecutive-days
-limit and weekly day off, and drops rules that bind single agents (daily rest, minimum
-activity block, rest after the published roster) and the other soft terms, which are never
-negative (block switches among them). Fairness is bounded per agent group from below
+keeps the group sums of each agent's availability, weekly contract bounds (each agent's
+rounded to the nearest totals their shifts can make), consecutive-days limit and weekly day
+off, and per threshold the daily rest between late shifts and the next day's early ones (no
+agent works both, so together they are at most the group's agents); it drops the rest of
+what binds single agents (the minimum activity block, the weekly rest's timing, rest after
+the published roster) and the other soft terms, which are never negative (block switches
+among them). Fairness is bounded per agent group from below
 (`aggregate._fairness`: the group's excess over its agents' rounded-up fair shares is at
 least its count less their summed shares, less under one unit per agent for rounding).
 Dropping constraints and nonnegative terms can only lower the optimum. Paid coffee breaks

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tiny_instances import hours, make_agent, make_problem
 
+from scheduler import aggregate
+from scheduler.aggregate import achievable_week, group_agents
 from scheduler.lower_bound import lp_bound
 from scheduler.solve import solve
 
@@ -75,3 +77,47 @@ def test_unfair_evenings_that_no_roster_avoids_raise_the_bound_but_not_past_the_
     bound = lp_bound(problem)
     assert bound.parts["fair_evenings"] > 0
     assert bound.value <= result.objective
+
+
+def test_a_weekly_minimum_no_shift_total_makes_exactly_is_rounded_up_to_one_that_does():
+    # a one-day period asks 300 paid minutes of shifts of 4 or 8 hours: only the 8-hour shift
+    # reaches it, so four of its hours are surplus (the LP alone would mix 3/4 of a 4-hour
+    # shift with 1/4 of an 8-hour one and see one surplus hour)
+    agent = make_agent(min_week=7 * 300, lengths_minutes=(240, 480),
+                       meal_break_over_minutes=600)
+    problem = make_problem((agent,), need={"q1": hours(8, 12)})
+    result = solve(problem, time_limit_seconds=5)
+    assert result.status == "OPTIMAL"
+    assert lp_bound(problem).value == result.objective == 4
+
+
+def test_weekly_totals_are_the_sums_shifts_can_make():
+    # shifts of 4 or 8 paid hours, at most six days in a whole week (the weekly rest)
+    agent = make_agent(min_week=1000, max_week=7 * 480, lengths_minutes=(240, 480),
+                       meal_break_over_minutes=600)
+    problem = make_problem((agent,), days=7)
+    (group,) = group_agents(problem)
+    assert achievable_week(group, problem, list(range(7)), 1000, 7 * 480) == (1200, 6 * 480)
+    # nothing between the bounds: they stand as they are
+    assert achievable_week(group, problem, list(range(7)), 250, 260) == (250, 260)
+
+
+def late_then_early():
+    """One agent, two days: demand 18-22 on Monday and 06-10 on Tuesday, 4-hour shifts
+    starting 06-18; the 11-hour daily rest forbids working both."""
+    agent = make_agent(lengths_minutes=(240,), earliest_start_minute=6 * 60,
+                       latest_start_minute=18 * 60)
+    need = {"q1": lambda d, m: 1 if (d == 0 and 18 * 60 <= m < 22 * 60)
+            or (d == 1 and 6 * 60 <= m < 10 * 60) else 0}
+    return make_problem((agent,), days=2, need=need, open_hours={"q1": hours(6, 23)})
+
+
+def test_the_daily_rest_between_a_late_and_an_early_shift_raises_the_bound(monkeypatch):
+    problem = late_then_early()
+    result = solve(problem, time_limit_seconds=10)
+    assert result.status == "OPTIMAL"
+    with_cuts = lp_bound(problem).value
+    monkeypatch.setattr(aggregate, "REST_CUTS", False)
+    without = lp_bound(problem).value
+    assert without == 0  # both shifts fit when the rest is left out
+    assert 0 < with_cuts <= result.objective
