@@ -8,8 +8,9 @@ same shifts allowed by their other days' rest, weekly minutes, consecutive days 
 rest, as `plan._State.week_ok` checks them) form a class and are counted, not named; meal
 breaks are pooled per start, as in the aggregated LP, and the queue cover per skill set is a
 transportation problem, integral once the counts are. What the MIP drops, the minimum
-activity block and the exact break of each shift, is settled after by the interval flow;
-the caller keeps the new day only if the exact objective improved.
+activity block and the exact break of each shift, is settled after by the interval flow
+and each new shift's best break and queues; `replan_day` keeps the new day only if the
+planner's exact objective falls.
 """
 
 from __future__ import annotations
@@ -185,6 +186,7 @@ def _match_breaks(cands: tuple[Candidate, ...], chosen: list[int], starts: list[
 def replan_day(state, d: int, time_limit_seconds: float, free: set | None = None) -> float:
     """Re-solve day d of `state` (plan's) for the agents in `free` (keys; None: all), keep
     it if the objective improves; the gain."""
+    # the planner's own shift record and interval flow (plan imports this module, so here)
     from scheduler.plan import IDLE, NOT_WORKING, _allowed, _Assigned, _interval_flow
 
     classes = day_classes(state, d, free)
