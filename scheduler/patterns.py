@@ -57,8 +57,13 @@ class DayPatterns:
     """The day-level rules of one agent, ready to price patterns again and again."""
 
     def __init__(self, problem: Problem, agent: Agent,
-                 candidates: dict[int, tuple[Candidate, ...]]) -> None:
+                 candidates: dict[int, tuple[Candidate, ...]], *,
+                 modelled: frozenset[str] | None = None) -> None:
+        """`modelled`: the shift types whose limits get a resource axis (None: all; see
+        `several`), a relaxation when some binding limit is left out."""
         self.problem, self.agent = problem, agent
+        self.modelled = modelled
+        self.relaxed: dict[frozenset[str], DayPatterns] = {}
         self.days = problem.grid.days
         self.candidates = candidates
         contract = agent.contract
@@ -106,14 +111,17 @@ class DayPatterns:
             self.weekend_axis = len(axes)
             axes.append(Axis(limit + 1, False))
         self.limit_axis: dict[int, int] = {}
+        self.type_limits: dict[str, int] = {}  # the limits that can bind, modelled or not
         for key, limit in contract.max_shifts_per_type:
             if key not in self.type_index:
                 continue
             days_with = sum(1 for cs in self.candidates.values()
                             if any(c.shift_type == key for c in cs))
             if limit < days_with:
-                self.limit_axis[self.type_index[key]] = len(axes)
-                axes.append(Axis(limit + 1, False))
+                self.type_limits[key] = limit
+                if self.modelled is None or key in self.modelled:
+                    self.limit_axis[self.type_index[key]] = len(axes)
+                    axes.append(Axis(limit + 1, False))
         self.axes = axes
         self.shape = tuple(a.size for a in axes)
 
@@ -222,6 +230,15 @@ class DayPatterns:
             total += self.request_costs[d].get(worked, 0)
         return total
 
+    def over_limits(self, pattern: Pattern) -> set[str]:
+        """The shift types a pattern works more often than the agent's limit allows."""
+        worked: dict[str, int] = {}
+        for d, i in enumerate(pattern):
+            if i is not None:
+                key = self.candidates[d][i].shift_type
+                worked[key] = worked.get(key, 0) + 1
+        return {key for key, n in worked.items() if n > self.type_limits.get(key, n)}
+
     def covers(self, pattern: Pattern) -> list[tuple[int, str]]:
         """The (day, shift type) pairs a pattern works."""
         return [(d, self.candidates[d][i].shift_type) for d, i in enumerate(pattern)
@@ -247,7 +264,26 @@ class DayPatterns:
 
         Each ends in a different final state (run, last type, resources), so they differ;
         the first is `best`'s. Empty when no pattern is valid.
+
+        Limits per shift type are added lazily: the recursion first runs without their
+        axes (a relaxation, over more patterns) and, only when a pattern it returns breaks
+        some limit, again with those limits modelled too. Patterns of the relaxation that
+        keep every limit are the best of the full set, which lies inside it, so the answer is
+        exact; each axis multiplies the states (Instance8 of the benchmark: three limits of
+        up to 15 shifts, 170 ms a pattern with all of them).
         """
+        if self.modelled is None and self.type_limits:
+            modelled: frozenset[str] = frozenset()
+            while True:
+                relaxed = self.relaxed.get(modelled)
+                if relaxed is None:
+                    relaxed = self.relaxed[modelled] = DayPatterns(
+                        self.problem, self.agent, self.candidates, modelled=modelled)
+                found = relaxed.several(prices, forbidden, required, count)
+                broken = {key for _, pattern in found for key in self.over_limits(pattern)}
+                if not broken:
+                    return found
+                modelled |= broken
         prices = prices or {}
         layers = self._forward(prices, forbidden, required)
         final = self._final_mask()
