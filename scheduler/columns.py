@@ -37,13 +37,16 @@ from scheduler.patterns import DayPatterns, Pattern
 Progress = Callable[[float, float, float], None]  # (seconds, objective, best_bound)
 EPS = 1e-6
 SMOOTHING = 0.5  # Wentges dual smoothing: price at a mix of the best-bound duals and the LP's
-# a dive fixes every pattern the LP mixes in at least this much; 0.8 took 30 s on Instance7
-# for a worse start (1167) than 0.5 in 10 s (1155), and the master MIP then does better
-DIVE_FIX = 0.5
-# and at least this share of the agents per step, the likeliest: Instance12's root LP mixes
-# nearly every agent's patterns, fixing one agent a step took longer than the time limit and
-# 0.1 did worse than 0.05 (6214 against 4807 in one dive)
-DIVE_STEP = 0.05
+# a dive fixes every pattern the LP mixes in more than this much (the first dive; a second
+# one from the root, DIVES, fixes above the second value, for another roster). At 0.5 two
+# patterns the LP mixes half and half are fixed on a coin toss: one dive from the root on
+# Instance7-12 (one core, pricing as now) gave 1165, 1419, 559, 4972, 3677, 5704 at 0.5 and
+# step 0.05 against 1058, 1306, 441, 4637, 3445, 4704 at 0.6 and step 0.02 (0.7: 1158, 1306,
+# 439, 4747, 3543, 5443; best known 1056, 1300, 439, 4631, 3443, 4040)
+DIVE_FIXES = (0.6, 0.7)
+# and at least this share of the agents per step, the likeliest (one agent below 50): 0.05
+# fixed too many at a time, above (0.6 with 0.05: 745 on Instance9, 3855 on Instance11)
+DIVE_STEP = 0.02
 # pricing rounds after each fixing step of a dive with this many agents or more: the LP need
 # not converge to guide the next step (Instance12: 4807 in 36 s against 4753 in 100 s); with
 # fewer it converges, which guides better (Instance7: 1066 against 1379 with 5 rounds)
@@ -407,8 +410,9 @@ class Search:
             return chosen
         return None
 
-    def dive(self, root_values: list[float]) -> None:
-        """Fix the patterns the LP likes best, re-price the rest, until one per agent."""
+    def dive(self, root_values: list[float], fix: float = DIVE_FIXES[0]) -> None:
+        """Fix the patterns the LP mixes in more than `fix` and the likeliest few, re-price
+        the rest, until one per agent."""
         fixed: dict[int, Pattern] = {}
         values = root_values
         node = Node((), -math.inf)
@@ -422,7 +426,7 @@ class Search:
             least = max(1, math.ceil(DIVE_STEP * len(self.pricers)))
             likeliest = set(sorted(weight, key=lambda e: -weight[e][0])[:least])
             for e, (x, pattern) in weight.items():
-                if x >= DIVE_FIX or e in likeliest:
+                if x > fix or e in likeliest:
                     fixed[e] = pattern
             rounds = DIVE_ROUNDS if len(self.pricers) >= DIVE_ROUNDS_FROM else None
             result = self.generate(node, fixed, rounds)
@@ -490,12 +494,12 @@ class Search:
         self.polish()
         self.select()  # the dive's roster is rarely the best the columns hold
         dives_left = (FEW_DIVES if len(self.pricers) < FEW_AGENTS else DIVES) - 1
-        for _ in range(dives_left):  # a dive among more columns fixes differently
+        for k in range(dives_left):  # a dive among more columns fixes differently
             if time.monotonic() >= dives:
                 break
             self.deadline = dives
             try:
-                self.dive(values)
+                self.dive(values, DIVE_FIXES[(k + 1) % len(DIVE_FIXES)])
                 self.master.restrict((), {}, ())
             finally:
                 self.deadline = final

@@ -94,6 +94,27 @@ def test_several_patterns_are_distinct_valid_and_best_first(contract):
                            required=sorted(works)) is not None
 
 
+def test_limits_per_type_added_lazily_keep_the_pricing_exact():
+    # L pays most, so the relaxation without the limit's axis works more than two L shifts
+    problem = agent_problem(dict(max_shifts_per_type={"L": 2}, max_consecutive_days=6))
+    agent = problem.agents[0]
+    candidates = all_candidates(problem)[agent.key]
+    lazy = DayPatterns(problem, agent, candidates)
+    modelled = DayPatterns(problem, agent, candidates, modelled=frozenset({"L"}))
+    relaxed = DayPatterns(problem, agent, candidates, modelled=frozenset())
+    prices = {(d, t): (9.0 if t == "L" else 3.0) for d in range(14) for t in "EL"}
+    loose_value, loose = relaxed.best(prices)
+    assert lazy.over_limits(loose) == {"L"}
+    value, pattern = lazy.best(prices)
+    assert not lazy.over_limits(pattern)
+    assert math.isclose(value, modelled.best(prices)[0], abs_tol=1e-9)
+    assert value > loose_value
+    assert set(lazy.relaxed) == {frozenset(), frozenset({"L"})}  # relaxed first, then L
+    for seed in range(3):
+        other = random_prices(problem, seed)
+        assert math.isclose(lazy.best(other)[0], modelled.best(other)[0], abs_tol=1e-9)
+
+
 def test_rules_the_recursion_does_not_know_send_the_problem_to_cp_sat():
     problem = agent_problem(CONTRACTS[0])
     assert decomposable(problem, all_candidates(problem))
