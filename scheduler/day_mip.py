@@ -5,7 +5,7 @@ once (an evening agent later, a day agent later to cover the noon she leaves, ..
 with every other day fixed, the day's shifts, meal breaks and queue cover are chosen
 together by HiGHS. Agents whose rules leave them the same choices that day (same group,
 same shifts allowed by their other days' rest, weekly minutes, consecutive days and weekly
-rest, as `plan._State.week_ok` checks them) form a class and are counted, not named; meal
+rest, as `plan_state.State.week_ok` checks them) form a class and are counted, not named; meal
 breaks are pooled per start, as in the aggregated LP, and the queue cover per skill set is a
 transportation problem, integral once the counts are. What the MIP drops, the minimum
 activity block and the exact break of each shift, is settled after by the interval flow
@@ -23,6 +23,8 @@ from ortools.linear_solver import pywraplp
 
 from scheduler.candidates import Candidate
 from scheduler.penalties import OFF_QUEUE_WEIGHT
+from scheduler.plan_flow import allowed_queues, interval_flow
+from scheduler.plan_state import IDLE, NOT_WORKING, Assigned
 
 MIP_GAP = 0.005  # HiGHS stops within half a per cent of its bound
 ACTIVITY_PASSES = 2  # best break and queues per new shift, against the others, after the flow
@@ -36,7 +38,7 @@ class DayClass:
     skills: tuple[int, ...]
     allowed: tuple[int, ...]  # candidate indices of the day
     may_rest: bool  # may have no shift that day
-    agents: list  # plan._Agent
+    agents: list  # plan_state.PlanAgent
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,6 @@ def _match_breaks(cands: tuple[Candidate, ...], chosen: list[int], starts: list[
 def replan_day(state, d: int, time_limit_seconds: float, free: set | None = None) -> float:
     """Re-solve day d of `state` (plan's) for the agents in `free` (keys; None: all), keep
     it if the objective improves; the gain."""
-    # the planner's own shift record and interval flow (plan imports this module, so here)
-    from scheduler.plan import IDLE, NOT_WORKING, _allowed, _Assigned, _interval_flow
-
     classes = day_classes(state, d, free)
     if not classes:
         return 0.0
@@ -229,7 +228,7 @@ def replan_day(state, d: int, time_limit_seconds: float, free: set | None = None
         if s is not None:
             for t in range(s, s + c.break_intervals):
                 queues[t - c.start] = NOT_WORKING
-        a.shifts[d] = _Assigned(c, s, queues)
+        a.shifts[d] = Assigned(c, s, queues)
         placed.append((a, a.shifts[d]))
     by_t: dict[int, list] = defaultdict(list)
     for a, x in placed:
@@ -238,8 +237,8 @@ def replan_day(state, d: int, time_limit_seconds: float, free: set | None = None
                 by_t[x.candidate.start + k].append((a, x, k))
     for t in sorted(by_t):
         people = by_t[t]
-        options = [_allowed(state, a, x, k) for a, x, k in people]
-        chosen = _interval_flow(state, t, people, options, covered[:, t])
+        options = [allowed_queues(state, a, x, k) for a, x, k in people]
+        chosen = interval_flow(state, t, people, options, covered[:, t])
         for (_, x, k), q in zip(people, chosen, strict=True):
             x.queues[k] = q
     for a, x in placed:
@@ -248,7 +247,7 @@ def replan_day(state, d: int, time_limit_seconds: float, free: set | None = None
         for j, (a, x) in enumerate(placed):
             state.apply(a, x, -1)
             _, s, queues = state.best_activities(a, x.candidate, state.marginal(a.skills))
-            placed[j] = (a, _Assigned(x.candidate, s, queues))
+            placed[j] = (a, Assigned(x.candidate, s, queues))
             a.shifts[d] = placed[j][1]
             state.apply(a, placed[j][1], +1)
     after = state.objective()

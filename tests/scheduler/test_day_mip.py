@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tiny_instances import hours, make_agent, make_problem
 
-from scheduler import plan
+from scheduler import plan, plan_moves, plan_state
 from scheduler.aggregate import group_agents
 from scheduler.day_mip import replan_day
 from scheduler.validate import validate
@@ -21,12 +21,12 @@ def _swap_needed():
     bo = make_agent("bo", skills=("q2",), lengths_minutes=(240,), **four_hours)
     problem = make_problem((ann, bo), queues=("q1", "q2"),
                            need={"q1": hours(8, 12), "q2": hours(12, 16)})
-    state = plan._State(problem, group_agents(problem))
+    state = plan_state.State(problem, group_agents(problem))
     q2 = state.queue_keys.index("q2")
     for a, hour in zip(state.agents, (12, 8), strict=True):
         start = state.day_start[0] + hour
         c = next(c for c in a.by_day[0] if c.start == start)
-        a.shifts[0] = plan._Assigned(c, None, [list(a.skills).index(q2)] * (c.end - c.start))
+        a.shifts[0] = plan_state.Assigned(c, None, [list(a.skills).index(q2)] * (c.end - c.start))
         state.apply(a, a.shifts[0], +1)
     return problem, state
 
@@ -36,8 +36,8 @@ def test_no_single_agent_move_gains_but_the_day_mip_covers_both_queues():
     before = state.objective()
     assert before == 4 * 100 + 4 * 1  # q1's morning short, Bo's four surplus hours
     for a in state.agents:
-        assert plan._best_response(state, a) == 0
-        assert plan._best_response(state, a, chains=True) == 0
+        assert plan_moves.best_response(state, a) == 0
+        assert plan_moves.best_response(state, a, chains=True) == 0
     assert state.objective() == before
     gain = replan_day(state, 0, time_limit_seconds=5)
     assert gain == before and state.objective() == 0

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 
 import scheduler.plan as plan
+import scheduler.plan_moves as plan_moves
 from scheduler.bench import synthetic_problem
 from scheduler.greedy import greedy_roster
 from scheduler.objective import soft_penalties as evaluate
@@ -44,7 +45,7 @@ def test_the_search_on_a_second_core_is_kept_when_it_is_better(monkeypatch):
     def only_in_the_copy(state, *args):  # this process keeps its start roster; the copy
         if os.getpid() != parent:  # improves it by one sweep of best responses, however
             for a in state.agents:  # loaded the machine is
-                plan._best_response(state, a)
+                plan_moves.best_response(state, a)
 
     monkeypatch.setattr(plan, "_local_search", only_in_the_copy)
     monkeypatch.setattr(plan, "PARALLEL_MIN_AGENTS", 10**6)  # one core: the start stands

@@ -1,4 +1,4 @@
-"""One more agent is worth the chain of queue hand-overs it allows (scheduler.plan)."""
+"""One more agent is worth the chain of queue hand-overs it allows (scheduler.plan_state)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from tiny_instances import hours, make_agent, make_problem
 
 from scheduler.aggregate import group_agents
 from scheduler.domain import Activity, Roster, Shift
-from scheduler.plan import _load, _State
+from scheduler.plan_start import load
+from scheduler.plan_state import State
 
 
 def test_an_agent_for_a_full_queue_is_worth_the_shortfall_another_can_move_to():
@@ -16,11 +17,11 @@ def test_an_agent_for_a_full_queue_is_worth_the_shortfall_another_can_move_to():
     b = make_agent("b", skills=("q1", "q2"), lengths_minutes=(240,))
     problem = make_problem((a, b), queues=("q1", "q2"),
                            need={"q1": hours(8, 12), "q2": hours(8, 12)})
-    state = _State(problem, group_agents(problem))
+    state = State(problem, group_agents(problem))
     grid = problem.grid
     start, end = grid.interval_start(8), grid.interval_start(12)
-    _load(state, Roster((Shift("b", grid.day_list[0], start, end, (),
-                               (Activity("q1", start, end),)),)))
+    load(state, Roster((Shift("b", grid.day_list[0], start, end, (),
+                              (Activity("q1", start, end),)),)))
     at_a = next(x for x in state.agents if x.agent.key == "a")
     direct = state.marginal(at_a.skills)
     chained = state.chain_marginal(at_a.skills, 8, 12)

@@ -1,5 +1,5 @@
 """Among moves of equal cost, the planned roster follows the LP plan's coverage
-(scheduler.plan's tie-break)."""
+(scheduler.plan_state's tie-break)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import numpy as np
 from tiny_instances import hours, make_agent, make_problem
 
 from scheduler.aggregate import group_agents
-from scheduler.plan import TIE_WEIGHT, _best_response, _State
+from scheduler.plan_moves import best_response
+from scheduler.plan_state import TIE_WEIGHT, State
 
 
 def _morning_or_afternoon(target_hours: tuple[int, int] | None) -> tuple[int, float]:
@@ -15,12 +16,12 @@ def _morning_or_afternoon(target_hours: tuple[int, int] | None) -> tuple[int, fl
     covers the same. Returns the chosen start hour and the objective."""
     agent = make_agent("a", lengths_minutes=(240,))
     problem = make_problem((agent,), need={"q1": hours(8, 16)})
-    state = _State(problem, group_agents(problem))
+    state = State(problem, group_agents(problem))
     if target_hours is not None:
         state.target = np.zeros(state.required.shape)
         state.target[0, target_hours[0]:target_hours[1]] = 1.0
     a = state.agents[0]
-    assert _best_response(state, a) == 1
+    assert best_response(state, a) == 1
     (shift,) = a.shifts.values()
     return problem.grid.local(shift.candidate.start).hour, state.objective()
 
@@ -38,7 +39,7 @@ def test_the_plan_only_nudges_the_value_of_an_agent():
     # from it TIE_WEIGHT less: a week of such nudges stays below one point of the objective
     agent = make_agent("a", lengths_minutes=(240,))
     problem = make_problem((agent,), need={"q1": hours(8, 12)})
-    state = _State(problem, group_agents(problem))
+    state = State(problem, group_agents(problem))
     state.target = np.full(state.required.shape, 5.0)
     gain = state.marginal(state.agents[0].skills)
     plain = np.where(state.coverage < state.required, 100.0, -1.0)
