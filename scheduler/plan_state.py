@@ -201,7 +201,7 @@ class State:
 
     def chain_marginal(self, skills: np.ndarray, first: int, end: int) -> np.ndarray:
         """`marginal`, but in intervals [first, end) one more agent on a queue is worth its
-        chain value (`potentials`); `_hand_on` then makes the chain happen."""
+        chain value (`potentials`); `plan_flow.reflow` then makes the chain happen."""
         gain = self.marginal(skills)
         if end > first:
             _, pi, _ = self.potentials(first, end)
