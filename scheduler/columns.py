@@ -57,9 +57,17 @@ DIVES = 2  # dives from the root, each followed by the master MIP, before branch
 # the first dive's polished roster; Instance6 (60 s) is proven in 14-25 s, not 39-41 s
 FEW_AGENTS, FEW_DIVES, FEW_MIP_SECONDS = 30, 1, 5.0
 # local search from the best roster (scheduler.improve) before each master MIP: at most this
-# many seconds and this share of the time left, or until it stalls. On Instance12 it took a
-# dive's 6515 to 4586 in 40 s where the MIP over 3,000 columns found nothing better in 30 s
-POLISH_SECONDS, POLISH_SHARE, POLISH_PATIENCE = 120.0, 0.5, 40
+# many seconds and this share of the time left, or until this many ruins in a row found
+# nothing better. On Instance12 (300 s) it took the dive's 5015 to 4298 in 4 s and stopped
+# there at a patience of 40; at 2000 it went on to 4201 in the 95 s its share allowed, where
+# neither the master MIP over 3,800 columns nor CP-SAT (interleaved LNS too) beat 4298.
+# That long search follows the root's dives (each with a short search and the master MIP)
+# when they left a gap, from FEW_AGENTS on (after the first dive, it held Instance11's
+# optimum, from the second, back from 17 s to 236 s); below, and between the tree's plunges,
+# the tree does the work and 40 is kept: at 2000 everywhere
+# Instance2, 4 and 6 took 27, 28 and 46 s to prove (0.4, 6 and 18 s at 40), Instance5 was
+# unproven in 60 s and Instance10 ended at 4642 in 300 s (proven 4631 in 197 s at 40)
+POLISH_SECONDS, POLISH_SHARE, ROOT_PATIENCE, POLISH_PATIENCE = 120.0, 0.5, 2000, 40
 # patterns added per agent and pricing round, from one recursion; 3 reached Instance12's root
 # bound in 71-108 s against 81 s with 1 on a loaded machine: no clear gain measured yet
 COLUMNS_PER_ROUND = 1
@@ -505,6 +513,8 @@ class Search:
                 self.deadline = final
             self.polish()
             self.select()
+        if len(self.pricers) >= FEW_AGENTS and self.incumbent > math.ceil(self.bound - EPS):
+            self.polish(ROOT_PATIENCE)  # the dives left a gap: a long local search
         self.timed_out = not converged  # a dive cut short by its deadline proves nothing
         return values
 
@@ -525,8 +535,9 @@ class Search:
         self.master.restrict((), {}, ())
         return values
 
-    def polish(self) -> None:
-        """Improve the best roster by local search; its patterns join the columns."""
+    def polish(self, patience: int = POLISH_PATIENCE) -> None:
+        """Improve the best roster by local search, until `patience` ruins in a row found
+        nothing better or its time share ends; its patterns join the columns."""
         if self.best is None:
             return
         self.polished = self.best
@@ -538,7 +549,7 @@ class Search:
             start[col.agent] = col.pattern
         found = improve(self.pricers, self.master.rows, self.master.demand, start,
                         deadline=time.monotonic() + seconds, seed=self.nodes,
-                        patience=POLISH_PATIENCE)
+                        patience=patience)
         if found.value < self.incumbent:
             for e, pattern in enumerate(found.patterns):
                 self.master.add(e, pattern)
