@@ -9,6 +9,7 @@ import time
 from test_day_mip import _swap_needed
 
 import scheduler.plan as plan
+from scheduler.aggregate import solve_aggregate
 from scheduler.bench import synthetic_problem
 from scheduler.objective import soft_penalties as evaluate
 from scheduler.plan import plan_roster
@@ -47,9 +48,20 @@ def test_the_planner_with_day_replans_on_keeps_every_gain_and_a_valid_roster(mon
         return gain
 
     monkeypatch.setattr(plan, "replan_day", recorded)
+    chains = plan.chain_responses
+
+    def brief_chains(state, agents, deadline, *rest):
+        # at most 2 s of hand-over descent before the day MIPs, so that on a loaded machine
+        # (the whole suite on two workers) it does not use up the time they are to get
+        return chains(state, agents, min(deadline, time.monotonic() + 2.0), *rest)
+
+    monkeypatch.setattr(plan, "chain_responses", brief_chains)
     monkeypatch.setattr(plan, "DAY_REPLAN_MIN_AGENTS", 1)  # S-sized: on, as for M
     monkeypatch.setattr(plan, "PARALLEL_MIN_AGENTS", 10**6)  # in this process, to see it
-    roster, parts = plan_roster(problem, time_limit_seconds=12, seed=1)
+    # the LP plan solved beforehand, as the planner's own would be: on a loaded machine it
+    # took 8 of the 12 s, and the search then never reached the day MIPs
+    lp = solve_aggregate(problem, patterns=False, exact=False, time_limit_seconds=30)
+    roster, parts = plan_roster(problem, time_limit_seconds=10, seed=1, plan=lp.plan)
     assert calls, "the day MIPs never ran"
     for before, gain, after in calls:
         assert gain >= 0 and after <= before + 1e-9
