@@ -156,14 +156,20 @@ def repair_blocks(state: State) -> None:
     """Re-plan the queues of every shift that breaks the minimum activity block."""
     for a in state.agents:
         for assigned in a.shifts.values():
-            if blocks_ok(assigned.queues, a.least, a.client_of):
-                continue
-            state.apply(a, assigned, -1)
-            c = assigned.candidate
-            gain = state.marginal(a.skills)[:, c.start:c.end]
-            resting = {k for k, q in enumerate(assigned.queues) if q == NOT_WORKING}
-            _, assigned.queues = dp(gain, resting, a.least, a.client_of)
-            state.apply(a, assigned, +1)
+            _keep_blocks(state, a, assigned)
+
+
+def _keep_blocks(state: State, a: PlanAgent, assigned: Assigned) -> None:
+    """If the shift's queues break the minimum activity block, re-plan them by the
+    dynamic programme against the others' coverage, its breaks where they are."""
+    if blocks_ok(assigned.queues, a.least, a.client_of):
+        return
+    state.apply(a, assigned, -1)
+    c = assigned.candidate
+    gain = state.marginal(a.skills)[:, c.start:c.end]
+    resting = {k for k, q in enumerate(assigned.queues) if q == NOT_WORKING}
+    _, assigned.queues = dp(gain, resting, a.least, a.client_of)
+    state.apply(a, assigned, +1)
 
 
 def reflow(state: State, shifts: list[tuple[PlanAgent, Assigned]],
@@ -194,13 +200,7 @@ def reflow(state: State, shifts: list[tuple[PlanAgent, Assigned]],
             x.queues[k] = q
         _count_at(state, t, list(zip((a for a, _, _ in people), chosen, strict=True)), +1)
     for a, x in changed.values():
-        if not blocks_ok(x.queues, a.least, a.client_of):
-            state.apply(a, x, -1)
-            c = x.candidate
-            gain = state.marginal(a.skills)[:, c.start:c.end]
-            resting = {k for k, q in enumerate(x.queues) if q == NOT_WORKING}
-            _, x.queues = dp(gain, resting, a.least, a.client_of)
-            state.apply(a, x, +1)
+        _keep_blocks(state, a, x)
 
 
 def _count_at(state: State, t: int, working: list[tuple[PlanAgent, int]], sign: int) -> None:
